@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+from linkwell.common.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("linkwell.accounts.urls")),
+    path("people/", include("linkwell.people.urls")),
+    path("referrals/", include("linkwell.referrals.urls")),
+    path("public/", include("linkwell.referrals.public_urls")),
+    path("cases/", include("linkwell.cases.urls")),
+    path("audit/", include("linkwell.audit.urls")),
+    path("directory/", include("linkwell.directory.urls")),
+    path("hsds/", include("linkwell.hsds.urls")),
+    path("outcomes/", include("linkwell.outcomes.urls")),
+]

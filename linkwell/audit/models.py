@@ -1,0 +1,73 @@
+"""The append-only, hash-chained audit log of every read of a person's record and every write."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", "Read"
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    DELETE = "delete", "Delete"
+    TRANSITION = "transition", "Status change"
+    EXPORT = "export", "Export"
+    LOGIN = "login", "Sign in"
+    LOGOUT = "logout", "Sign out"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    MERGE = "merge", "Merge"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """One audit row. ``row_hash`` = SHA-256 over ``prev_hash`` and this row's canonical content,
+    so changing or removing any row breaks the chain from there on (``linkwell verify_audit``)."""
+
+    # Sequential on purpose: the chain order. Never shown as a person's id.
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64, blank=True)
+    # The person whose record this is about, if any: "who looked at Jane's record?"
+    person_uuid = models.UUIDField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # Audit search by person ("every access to this record") and by object.
+            models.Index(fields=["person_uuid", "id"], name="audit_person_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor", "id"], name="audit_actor_idx"),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("Audit rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("Audit rows cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """A single row holding the newest hash. Locking it serialises appends so the chain never forks
+    when two app servers write at once."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)

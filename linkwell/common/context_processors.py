@@ -1,0 +1,33 @@
+"""Header navigation by role, so each person sees only the places they can use."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+# (url name, label, roles). Apps add their pages here as they arrive.
+NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
+    ("referrals:inbox", "Referral inbox", ("link_worker", "supervisor", "admin")),
+    ("cases:caseload", "Caseload", ("link_worker", "supervisor", "admin")),
+    ("referrals:new", "Make a referral", ("referrer", "link_worker", "supervisor")),
+    ("referrals:my_referrals", "My referrals", ("referrer",)),
+    ("people:duplicates", "Possible duplicates", ("link_worker", "supervisor", "admin")),
+    ("audit:search", "Audit log", ("supervisor", "admin")),
+    ("accounts:security", "Security", tuple()),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, roles in NAVIGATION:
+        if roles and user.role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue  # the page's app is not installed in this deployment
+        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+    return {"nav_items": items}

@@ -1,0 +1,37 @@
+"""One error family for the whole application.
+
+Services raise these; the API turns them into ``{"message": str, "extra": {...}}`` with the
+status code below, and views show the message to the person. Bad input changes nothing, because
+every service that raises runs inside a transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+class NotFound(ApplicationError):
+    """Also raised for records the user may not see, so their existence is not revealed."""
+
+    status_code = 404
+
+
+class Forbidden(ApplicationError):
+    status_code = 403
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+
+
+class InvalidTransition(ApplicationError):
+    status_code = 409

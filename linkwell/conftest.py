@@ -1,0 +1,74 @@
+"""Personas shared by every app's tests: the owner, a teammate and an outsider (CONVENTIONS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from linkwell.accounts.models import OrganisationKind, Role, Team, User
+from linkwell.accounts.tests.factories import OrganisationFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class World:
+    service_team: Team
+    other_team: Team
+    link_worker: User  # the owner of a case
+    teammate: User  # same team
+    supervisor: User
+    outsider: User  # a link worker in another service's team: must be refused
+    referrer: User  # works at a GP practice
+    other_referrer: User  # another GP practice
+    provider: User
+    volunteer: User
+    commissioner: User
+    admin: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    service = OrganisationFactory(name="Northside Wellbeing Service")
+    team = TeamFactory(organisation=service, name="Link workers")
+    other_service = OrganisationFactory(name="Elsewhere Wellbeing")
+    other_team = TeamFactory(organisation=other_service, name="Elsewhere team")
+    gp = OrganisationFactory(name="Meadow Lane Surgery", kind=OrganisationKind.GP_PRACTICE)
+    other_gp = OrganisationFactory(name="Hill Top Practice", kind=OrganisationKind.GP_PRACTICE)
+    provider_org = OrganisationFactory(
+        name="Money Matters Advice", kind=OrganisationKind.COMMUNITY_PROVIDER
+    )
+    return World(
+        service_team=team,
+        other_team=other_team,
+        link_worker=UserFactory(username="lw", team=team, role=Role.LINK_WORKER),
+        teammate=UserFactory(username="mate", team=team, role=Role.LINK_WORKER),
+        supervisor=UserFactory(username="sup", team=team, role=Role.SUPERVISOR),
+        outsider=UserFactory(username="outsider", team=other_team, role=Role.LINK_WORKER),
+        referrer=UserFactory(username="gp", organisation=gp, role=Role.REFERRER),
+        other_referrer=UserFactory(username="gp2", organisation=other_gp, role=Role.REFERRER),
+        provider=UserFactory(username="prov", organisation=provider_org, role=Role.PROVIDER),
+        volunteer=UserFactory(username="vol", organisation=service, role=Role.VOLUNTEER),
+        commissioner=UserFactory(username="comm", role=Role.COMMISSIONER),
+        admin=UserFactory(username="admin", organisation=service, role=Role.ADMIN),
+    )
+
+
+def login(user: User) -> Client:
+    """A client signed in as the user, with the second factor already verified where required."""
+    client = Client()
+    client.force_login(user)
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return login

@@ -1,0 +1,133 @@
+"""Inbound referrals to the social prescribing service (the front door)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from linkwell.common.models import BaseModel
+from linkwell.common.statuses import TaskStatus
+
+
+class ReferralSource(models.TextChoices):
+    GP_PRACTICE = "gp_practice", "GP practice"
+    TALKING_THERAPIES = "talking_therapies", "NHS Talking Therapies"
+    JOB_CENTRE = "job_centre", "Job centre"
+    HOUSING = "housing", "Housing officer or provider"
+    HOSPITAL = "hospital", "Hospital discharge team"
+    COMMUNITY = "community", "Community organisation"
+    SELF = "self", "Self-referral"
+    OTHER = "other", "Other"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon (within a week)"
+    URGENT = "urgent", "Urgent (within 2 working days)"
+
+
+class Referral(BaseModel):
+    reference = models.CharField(max_length=20, unique=True, help_text="e.g. LW-7K3D-9QX2")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=20, choices=ReferralSource.choices)
+    referring_organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="referrals_made",
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="referrals_made",
+    )
+    # For referrers without an account (self-referral, a phone call): who to send the message back to.
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_contact = models.CharField(max_length=200, blank=True)
+    # The social prescribing team that receives it.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="referrals"
+    )
+    reason = models.TextField(help_text="Why they are referred, in their own words where possible.")
+    suggested_needs = models.JSONField(default=list, blank=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    risk_of_harm = models.BooleanField(default=False)
+    safeguarding_concern = models.BooleanField(default=False)
+    risk_details = models.TextField(blank=True)
+    consent_confirmed = models.BooleanField(
+        default=False, help_text="The person agreed to be referred and to be contacted."
+    )
+    status = models.CharField(
+        max_length=20, choices=TaskStatus.choices, default=TaskStatus.REQUESTED
+    )
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    response_due = models.DateField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_referrals",
+    )
+    message_back = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The link worker inbox: a team's referrals by status, newest first.
+            models.Index(fields=["team", "status", "-created_at"], name="referral_inbox_idx"),
+            # The referrer's closed loop: their organisation's referrals.
+            models.Index(fields=["referring_organisation", "-created_at"], name="referral_org_idx"),
+            # Deadline sweep: open referrals past their reminder days.
+            models.Index(fields=["status", "response_due"], name="referral_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["rejected", "cancelled", "on-hold", "failed"])
+                | ~models.Q(status_reason=""),
+                name="referral_reason_for_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferralStatusChange(models.Model):
+    """One row per transition: the history a referrer and link worker see."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=TaskStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=TaskStatus.choices)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class IdempotencyRecord(BaseModel):
+    """Remembers an API request's Idempotency-Key so a retry returns the first result."""
+
+    key = models.CharField(max_length=200)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    request_fingerprint = models.CharField(max_length=64)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")
+        ]
+
+
+class SelfReferralAttempt(models.Model):
+    """Submissions of the public form by hashed address, for rate limiting without storing IPs."""
+
+    client_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Rate limit: attempts from one client in the last hour.
+            models.Index(fields=["client_hash", "at"], name="selfref_rate_idx")
+        ]
