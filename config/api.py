@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1/: one error shape, {"message": str, "extra": {...}}, for every failure."""
+"""The JSON API under /api/v1/: one error shape, {"message", "extra"}, for every failure."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, message: str, extra: dict | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, message: str, extra: dict | None = None
+) -> HttpResponse:
     return api.create_response(request, {"message": message, "extra": extra or {}}, status=status)
 
 

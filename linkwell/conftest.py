@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -10,7 +12,18 @@ from django.test import Client
 from linkwell.accounts.models import OrganisationKind, Role, Team, User
 from linkwell.accounts.tests.factories import OrganisationFactory, TeamFactory, UserFactory
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105  # the test users' fixed password
+# The shared standards and Open Referral files live beside the checkout (../shared); tests read them
+# from there rather than keeping copies in the project.
+SHARED_DIR = Path(
+    os.environ.get("LINKWELL_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")
+)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    assert SHARED_DIR.is_dir(), f"the shared standards folder is missing: {SHARED_DIR}"
+    return SHARED_DIR
 
 
 @dataclass

@@ -126,8 +126,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -177,11 +179,19 @@ NOTIFY_API_KEY = env("NOTIFY_API_KEY")
 REDIS_URL = env("REDIS_URL")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "linkwell", "url": REDIS_URL,
-            "immediate": HUEY_IMMEDIATE}
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "linkwell",
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+    }
 else:
-    HUEY = {"huey_class": "huey.SqliteHuey", "name": "linkwell",
-            "filename": str(VAR_DIR / "huey.sqlite3"), "immediate": HUEY_IMMEDIATE}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "linkwell",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+    }
 
 # Service rules (DESIGN.md); a service's own configuration overrides these defaults.
 LINKWELL = {

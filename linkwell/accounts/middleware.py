@@ -35,7 +35,7 @@ class RequireTwoFactorMiddleware:
             user.is_authenticated
             and not request.path.startswith(_EXEMPT_PREFIXES)
             and two_factor_required(user)
-            and not user.is_verified()  # type: ignore[union-attr]  # added by OTPMiddleware
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]  # added by OTPMiddleware
         ):
             from django_otp import devices_for_user
 

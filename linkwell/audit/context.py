@@ -14,7 +14,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "linkwell_request_context", default=RequestContext()
+    "linkwell_request_context",
+    default=RequestContext(),  # noqa: B039  # a frozen dataclass: immutable, safe to share
 )
 
 

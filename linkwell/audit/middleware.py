@@ -9,8 +9,7 @@ from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 
-from .context import get_context, reset_context, set_context
-from .context import RequestContext
+from .context import RequestContext, get_context, reset_context, set_context
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

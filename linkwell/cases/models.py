@@ -16,8 +16,9 @@ class EpisodeStatus(models.TextChoices):
 
 
 EPISODE_ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    EpisodeStatus.OPEN: frozenset({EpisodeStatus.ACTIVE, EpisodeStatus.CLOSING,
-                                   EpisodeStatus.CLOSED}),
+    EpisodeStatus.OPEN: frozenset(
+        {EpisodeStatus.ACTIVE, EpisodeStatus.CLOSING, EpisodeStatus.CLOSED}
+    ),
     EpisodeStatus.ACTIVE: frozenset({EpisodeStatus.CLOSING, EpisodeStatus.CLOSED}),
     EpisodeStatus.CLOSING: frozenset({EpisodeStatus.ACTIVE, EpisodeStatus.CLOSED}),
     EpisodeStatus.CLOSED: frozenset(),
@@ -40,12 +41,18 @@ class Episode(BaseModel):
     # 1 for a person's first episode, 2 for the second...: the revolving door is visible.
     number = models.PositiveIntegerField()
     referral = models.OneToOneField(
-        "referrals.Referral", on_delete=models.PROTECT, null=True, blank=True,
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="episode",
     )
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="episodes")
     link_worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="caseload",
     )
     status = models.CharField(

@@ -13,7 +13,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("referrals:my_referrals", "My referrals", ("referrer",)),
     ("people:duplicates", "Possible duplicates", ("link_worker", "supervisor", "admin")),
     ("audit:search", "Audit log", ("supervisor", "admin")),
-    ("accounts:security", "Security", tuple()),
+    ("accounts:security", "Security", ()),
 ]
 
 

@@ -71,7 +71,10 @@ class Person(BaseModel):
     # Index of Multiple Deprivation decile of the home postcode (1 = most deprived), for equity.
     deprivation_decile = models.PositiveSmallIntegerField(null=True, blank=True)
     gp_practice = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.SET_NULL, null=True, blank=True,
+        "accounts.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="registered_people",
     )
     # Set when this record was merged into another; the survivor keeps all history.
@@ -86,10 +89,14 @@ class Person(BaseModel):
         ordering = ["family_name", "given_name"]
         indexes = [
             # Duplicate check: close match on date of birth plus name or postcode.
-            models.Index(fields=["date_of_birth", "search_family_name"], name="person_dob_name_idx"),
+            models.Index(
+                fields=["date_of_birth", "search_family_name"], name="person_dob_name_idx"
+            ),
             models.Index(fields=["date_of_birth", "postcode"], name="person_dob_postcode_idx"),
             # Finding a person by name in the referrer's page.
-            models.Index(fields=["search_family_name", "search_given_name"], name="person_name_idx"),
+            models.Index(
+                fields=["search_family_name", "search_given_name"], name="person_name_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

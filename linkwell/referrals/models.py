@@ -31,20 +31,24 @@ class Referral(BaseModel):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=20, choices=ReferralSource.choices)
     referring_organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True,
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="referrals_made",
     )
     referred_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="referrals_made",
     )
-    # For referrers without an account (self-referral, a phone call): who to send the message back to.
+    # For referrers without an account (self-referral, a phone call): who gets the message back.
     referrer_name = models.CharField(max_length=200, blank=True)
     referrer_contact = models.CharField(max_length=200, blank=True)
     # The social prescribing team that receives it.
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.PROTECT, related_name="referrals"
-    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="referrals")
     reason = models.TextField(help_text="Why they are referred, in their own words where possible.")
     suggested_needs = models.JSONField(default=list, blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
@@ -63,7 +67,10 @@ class Referral(BaseModel):
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="assigned_referrals",
     )
     message_back = models.TextField(blank=True)
