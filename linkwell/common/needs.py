@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
-
 
 @dataclass(frozen=True)
 class NeedDomain:
@@ -95,9 +93,8 @@ NEED_LABELS: dict[str, str] = {d.code: d.label for d in NEED_DOMAINS}
 # A need in this domain always raises a safeguarding flag for a supervisor.
 SAFEGUARDING_NEED = "safety"
 
-NeedChoices = models.TextChoices(  # type: ignore[misc]  # functional API, built from the table
-    "NeedChoices", [(d.code.upper(), (d.code, d.label)) for d in NEED_DOMAINS]
-)
+# For form fields and model choices: (code, label) pairs in the standard's order.
+NEED_CHOICES: list[tuple[str, str]] = [(d.code, d.label) for d in NEED_DOMAINS]
 
 
 def validate_need_codes(codes: list[str]) -> list[str]:
