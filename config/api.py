@@ -96,6 +96,9 @@ def _register_routers() -> None:
     ]:
         module = import_module(f"linkwell.{app}.api")
         api.add_router(prefix, module.router, tags=[app])
+    # The outcome instruments are a top-level resource, served by the outcomes app.
+    instruments = import_module("linkwell.outcomes.instruments_api")
+    api.add_router("/instruments", instruments.router, tags=["instruments"])
 
 
 _register_routers()
