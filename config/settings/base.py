@@ -199,6 +199,9 @@ LINKWELL = {
     "REFERRAL_REMINDER_WORKING_DAYS": [6, 9],
     "DEFAULT_SESSION_ALLOWANCE": 6,
     "SELF_REFERRAL_RATE_LIMIT_PER_HOUR": int(env("SELF_REFERRAL_RATE_LIMIT_PER_HOUR", "5")),
+    # The team that receives referrals sent without one (public form, API); empty = the first
+    # team of the first active social prescribing service.
+    "INTAKE_TEAM_UUID": env("INTAKE_TEAM_UUID", ""),
     "PSEUDONYM_KEY": env("PSEUDONYM_KEY", SECRET_KEY),
 }
 

@@ -108,6 +108,9 @@ class ReferralStatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField()
+    # SNOMED CT code recorded with the change: 871731000000106 "referral to social prescribing
+    # service" on acceptance, 871711000000103 "social prescribing declined" on rejection.
+    snomed_code = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
