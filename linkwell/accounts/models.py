@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from linkwell.common.models import BaseModel
@@ -19,6 +21,19 @@ class OrganisationKind(models.TextChoices):
     HOUSING_PROVIDER = "housing_provider", "Housing provider"
     COMMUNITY_PROVIDER = "community_provider", "Community provider"
     OTHER = "other", "Other"
+
+
+# NHS ODS codes for GP practices are short upper-case codes such as "Y01234" or "A81001".
+ODS_CODE_RE = re.compile(r"^[A-Z0-9]{3,6}$")
+ODS_CODE_MESSAGE = "Enter the practice's ODS code: 3 to 6 capital letters or numbers, like Y01234."
+
+
+def normalise_ods_code(value: str | None) -> str | None:
+    """Trim and upper-case an ODS code; an empty code is stored as NULL so uniqueness holds."""
+    if value is None:
+        return None
+    value = value.strip().upper()
+    return value or None
 
 
 class Organisation(BaseModel):
@@ -45,6 +60,14 @@ class Organisation(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.ods_code = normalise_ods_code(self.ods_code)
+        if self.kind == OrganisationKind.GP_PRACTICE:
+            if not self.ods_code:
+                raise ValidationError({"ods_code": "A GP practice needs its ODS code."})
+            if not ODS_CODE_RE.match(self.ods_code):
+                raise ValidationError({"ods_code": ODS_CODE_MESSAGE})
 
 
 class Team(BaseModel):
@@ -91,6 +114,16 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.is_authenticated and self.role in roles
+
+    def clean(self) -> None:
+        super().clean()
+        team = self.team if self.team_id else None
+        if team is not None and not self.organisation_id:
+            self.organisation_id = team.organisation_id
+        if team is not None and team.organisation_id != self.organisation_id:
+            raise ValidationError(
+                {"team": "Choose a team that belongs to the user's organisation."}
+            )
 
 
 class ApiToken(BaseModel):

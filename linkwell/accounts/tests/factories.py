@@ -42,3 +42,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             obj.save()
+
+
+def totp_device_for(user: User, *, confirmed: bool = True):
+    """An authenticator-app device for the user, as if they had scanned the QR code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
+
+
+def totp_code(device) -> str:
+    """The code the person's authenticator app shows right now for the device."""
+    from django_otp.oath import totp
+
+    value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{value:0{device.digits}d}"
