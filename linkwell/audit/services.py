@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from typing import Any
 
@@ -34,6 +35,27 @@ def audit_row_fields(event: AuditEvent) -> dict[str, Any]:
         "ip_address": event.ip_address,
         "detail": event.detail,
     }
+
+
+def _clean_ip(value: str | None) -> str | None:
+    """The address as the database will give it back (IPv6 compressed, junk dropped), so the hash
+    computed now matches the one ``verify_audit`` recomputes from the stored row."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        # PostgreSQL's inet (and Python >= 3.13) write these as ::ffff:a.b.c.d
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
+
+
+def _clean_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """A JSON round trip, so what is hashed is exactly what the JSON column returns (tuples become
+    lists, keys become strings). Non-JSON values are refused loudly rather than hashed wrongly."""
+    return json.loads(json.dumps(detail or {}))
 
 
 @transaction.atomic
@@ -82,8 +104,8 @@ def audit_log(
         object_id=object_id or "",
         person_uuid=person_uuid,
         request_id=ctx.request_id,
-        ip_address=ctx.ip_address,
-        detail=detail or {},
+        ip_address=_clean_ip(ctx.ip_address),
+        detail=_clean_detail(detail),
         prev_hash=head.last_hash,
     )
     event.row_hash = audit_row_hash(prev_hash=head.last_hash, fields=audit_row_fields(event))
