@@ -391,9 +391,20 @@ def _api_kwargs(*, actor: Any, payload: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(unknown)}.")
     kwargs = {k: v for k, v in payload.items() if k not in ("person", "team") and v is not None}
-    kwargs["person_details"] = {
-        k: v for k, v in (payload.get("person") or {}).items() if v is not None
-    }
+    person = payload.get("person")
+    if not isinstance(person, dict):
+        raise ValidationError({"person": "Give the person's details."})
+    person_details = {k: v for k, v in person.items() if v is not None}
+    dob = person_details.get("date_of_birth")
+    if isinstance(dob, str):
+        try:
+            parsed = dt.date.fromisoformat(dob)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValidationError({"date_of_birth": "Give the date of birth as YYYY-MM-DD."})
+        person_details["date_of_birth"] = parsed
+    kwargs["person_details"] = person_details
     kwargs.setdefault("consent_confirmed", False)
     kwargs.setdefault("reason", "")
     kwargs.setdefault("source", "")
