@@ -4,7 +4,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.test import override_settings
 
 from linkwell.accounts.tests.factories import OrganisationFactory, TeamFactory, UserFactory
 from linkwell.audit.models import AuditEvent
@@ -295,7 +294,6 @@ def test_self_referral_is_source_self_with_online_consent(world):
     assert "203.0.113.5" not in SelfReferralAttempt.objects.get().client_hash
 
 
-@override_settings()
 def test_self_referral_is_rate_limited_per_client(world, settings):
     settings.LINKWELL = {**settings.LINKWELL, "SELF_REFERRAL_RATE_LIMIT_PER_HOUR": 2}
     for i in range(2):
@@ -313,9 +311,11 @@ def test_self_referral_rate_limit_resets_after_an_hour(world, settings):
     settings.LINKWELL = {**settings.LINKWELL, "SELF_REFERRAL_RATE_LIMIT_PER_HOUR": 1}
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), tick=False):
         referral_create_self(client_key="a", details=self_details())
-    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC), tick=False):
-        with pytest.raises(TooManyRequests):
-            referral_create_self(client_key="a", details=self_details())
+    with (
+        time_machine.travel(dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC), tick=False),
+        pytest.raises(TooManyRequests),
+    ):
+        referral_create_self(client_key="a", details=self_details())
     with time_machine.travel(dt.datetime(2026, 11, 2, 10, 1, tzinfo=dt.UTC), tick=False):
         referral_create_self(client_key="a", details=self_details())
 
