@@ -203,6 +203,12 @@ LINKWELL = {
     # team of the first active social prescribing service.
     "INTAKE_TEAM_UUID": env("INTAKE_TEAM_UUID", ""),
     "PSEUDONYM_KEY": env("PSEUDONYM_KEY", SECRET_KEY),
+    # Outcome measures: the change that counts as meaningful (standards/outcome-measures.md: 3 is
+    # the lenient 1-SEM rule for both; 8 or 9 the strict one for WEMWBS).
+    "MEANINGFUL_CHANGE": {
+        "swemwbs": float(env("MEANINGFUL_CHANGE_SWEMWBS", "3")),
+        "wemwbs": float(env("MEANINGFUL_CHANGE_WEMWBS", "3")),
+    },
 }
 
 CACHES = {

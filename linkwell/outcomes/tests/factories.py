@@ -1,0 +1,31 @@
+import factory
+from django.utils import timezone
+
+from linkwell.cases.tests.factories import EpisodeFactory
+from linkwell.outcomes.models import DueMeasure, Occasion, QuestionnaireResponse
+
+
+class DueMeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DueMeasure
+
+    episode = factory.SubFactory(EpisodeFactory)
+    instrument_code = "swemwbs"
+    occasion = Occasion.BASELINE
+    due_on = factory.LazyFunction(timezone.localdate)
+
+
+class QuestionnaireResponseFactory(factory.django.DjangoModelFactory):
+    """A stored response; prefer ``services.response_record`` where scoring matters."""
+
+    class Meta:
+        model = QuestionnaireResponse
+
+    episode = factory.SubFactory(EpisodeFactory)
+    instrument_code = "swemwbs"
+    occasion = Occasion.ADHOC
+    answers = factory.LazyFunction(lambda: [3] * 7)
+    complete = True
+    total = 21
+    completed_at = factory.LazyFunction(timezone.now)
+    self_completed = True
