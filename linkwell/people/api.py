@@ -63,7 +63,10 @@ class PersonOut(PersonSummaryOut):
 
     @staticmethod
     def of(person: Person) -> dict[str, Any]:
-        data = {name: getattr(person, name) for name in PersonOut.model_fields}
+        computed = {"gp_practice", "consents_in_force"}
+        data = {
+            name: getattr(person, name) for name in PersonOut.model_fields if name not in computed
+        }
         data["gp_practice"] = person.gp_practice.uuid if person.gp_practice else None
         data["consents_in_force"] = selectors.consents_in_force(person=person)
         return data

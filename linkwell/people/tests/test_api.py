@@ -1,0 +1,140 @@
+import datetime as dt
+
+import pytest
+
+from linkwell.audit.models import AuditEvent
+from linkwell.people.models import ConsentPurpose
+from linkwell.people.selectors import consent_in_force
+from linkwell.people.tests.helpers import on_caseload
+
+pytestmark = pytest.mark.django_db
+
+OTHERS = ["outsider", "referrer", "other_referrer", "provider", "volunteer", "commissioner"]
+
+
+@pytest.fixture
+def person(world):
+    return on_caseload(
+        world.service_team,
+        given_name="Aisha",
+        family_name="Khan",
+        preferred_name="Ash",
+        date_of_birth=dt.date(1990, 2, 3),
+        nhs_number="9434765919",
+    )
+
+
+def test_it_lists_and_searches_people(world, client_for, person):
+    on_caseload(world.other_team, given_name="Aisha", family_name="Kareem")
+    response = client_for(world.link_worker).get("/api/v1/people", {"q": "aisha"})
+    assert response.status_code == 200
+    assert [p["uuid"] for p in response.json()] == [str(person.uuid)]
+    assert response.json()[0]["display_name"] == "Ash Khan"
+
+
+def test_it_shows_a_person_with_consent_in_force(world, client_for, person):
+    response = client_for(world.teammate).get(f"/api/v1/people/{person.uuid}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["nhs_number"] == "9434765919"
+    assert body["consents_in_force"][ConsentPurpose.SUPPORT] is False
+    assert "id" not in body
+    assert AuditEvent.objects.filter(action="read", person_uuid=person.uuid).exists()
+
+
+def test_it_changes_a_person(world, client_for, person):
+    response = client_for(world.link_worker).patch(
+        f"/api/v1/people/{person.uuid}",
+        {"postcode": "ls6 1ab", "interpreter_needed": True, "preferred_name": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["postcode"] == "LS6 1AB"
+    assert response.json()["preferred_name"] == ""
+    person.refresh_from_db()
+    assert person.interpreter_needed
+
+
+def test_it_refuses_bad_changes_with_a_clear_message(world, client_for, person):
+    client = client_for(world.link_worker)
+    response = client.patch(
+        f"/api/v1/people/{person.uuid}",
+        {"nhs_number": "943 476 5918"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "943 476 5918 is not a valid NHS number (the check digit does not match)."
+    )
+    response = client.patch(
+        f"/api/v1/people/{person.uuid}", {"shoe_size": 9}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "message" in response.json()
+    response = client.patch(
+        f"/api/v1/people/{person.uuid}", {"given_name": None}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    person.refresh_from_db()
+    assert person.nhs_number == "9434765919"
+    assert person.given_name == "Aisha"
+
+
+def test_it_records_and_withdraws_consent(world, client_for, person):
+    client = client_for(world.link_worker)
+    url = f"/api/v1/people/{person.uuid}/consents"
+    response = client.post(
+        url,
+        {"purpose": "share_gp", "given": True, "method": "verbal"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["recorded_by"] == "lw"
+    assert consent_in_force(person=person, purpose="share_gp")
+    client.post(
+        url,
+        {"purpose": "share_gp", "given": False, "method": "written", "note": "Changed mind"},
+        content_type="application/json",
+    )
+    body = client.get(url).json()
+    assert body["in_force"]["share_gp"] is False
+    assert [c["given"] for c in body["history"]] == [False, True]
+
+
+def test_it_refuses_an_unknown_consent_purpose(world, client_for, person):
+    response = client_for(world.link_worker).post(
+        f"/api/v1/people/{person.uuid}/consents",
+        {"purpose": "everything", "given": True, "method": "verbal"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("purpose")
+
+
+@pytest.mark.parametrize("persona", OTHERS)
+def test_others_are_refused_on_every_endpoint(world, client_for, person, persona):
+    client = client_for(getattr(world, persona))
+    base = f"/api/v1/people/{person.uuid}"
+    assert client.get(base).status_code == 404
+    assert client.patch(base, {"phone": "1"}, content_type="application/json").status_code == 404
+    assert client.get(f"{base}/consents").status_code == 404
+    response = client.post(
+        f"{base}/consents",
+        {"purpose": "share_gp", "given": True, "method": "verbal"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    listing = client.get("/api/v1/people", {"q": "aisha"})
+    assert listing.status_code in (200, 403)
+    if listing.status_code == 200:
+        assert listing.json() == []
+    person.refresh_from_db()
+    assert person.phone != "1"
+    assert not person.consents.exists()
+
+
+def test_anonymous_requests_are_refused(person):
+    from django.test import Client
+
+    assert Client().get(f"/api/v1/people/{person.uuid}").status_code == 401
+    assert Client().get("/api/v1/people").status_code == 401
