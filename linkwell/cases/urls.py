@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.caseload, name="caseload"),
+    path("<uuid:episode_uuid>/", views.episode_detail, name="episode"),
+    path("<uuid:episode_uuid>/assign/", views.episode_assign, name="assign"),
+    path("<uuid:episode_uuid>/<slug:action>/", views.episode_action, name="action"),
+]

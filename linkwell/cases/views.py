@@ -1,0 +1,179 @@
+"""The caseload page and an episode's page with its actions.
+
+Access is decided by cases.selectors (an episode of another team is a 404) and, for whole pages,
+by role: only the staff of a social prescribing team have a caseload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from linkwell.accounts.models import Role, User
+from linkwell.common.errors import ApplicationError
+from linkwell.referrals.views import STAFF_ROLES, error_text, is_htmx, roles_required
+
+from . import selectors, services
+from .forms import CASELOAD_FILTERS, AssignForm, CloseEpisodeForm
+from .models import EPISODE_ALLOWED_TRANSITIONS, Episode, EpisodeStatus
+
+PAGE_SIZE = 50
+# From this episode number on, a person is "returning": the revolving door made visible.
+RETURNING_FROM_EPISODE = 3
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def caseload(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]  # roles_required: signed in
+    status = request.GET.get("status", "").strip()
+    filter_error = ""
+    if status not in dict(CASELOAD_FILTERS):
+        filter_error = "Choose a status from the list."
+        status = ""
+    if status == EpisodeStatus.CLOSED:
+        episodes = selectors.episode_list_for_user(user=user, status=EpisodeStatus.CLOSED)
+        if user.role == Role.LINK_WORKER:
+            episodes = episodes.filter(link_worker=user)
+    else:
+        episodes = selectors.caseload_for_user(user=user)
+        if status:
+            episodes = episodes.filter(status=status)
+    page = Paginator(episodes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/caseload.html",
+        {
+            "page": page,
+            "status": status,
+            "filters": CASELOAD_FILTERS,
+            "filter_error": filter_error,
+            "team_view": user.role != Role.LINK_WORKER,
+            "returning_from": RETURNING_FROM_EPISODE,
+        },
+        status=400 if filter_error else 200,
+    )
+
+
+def _episode_context(
+    request: HttpRequest,
+    episode: Episode,
+    *,
+    close_form: CloseEpisodeForm | None = None,
+    assign_form: AssignForm | None = None,
+) -> dict[str, Any]:
+    allowed = EPISODE_ALLOWED_TRANSITIONS[episode.status]
+    open_episode = episode.status != EpisodeStatus.CLOSED
+    return {
+        "episode": episode,
+        "person": episode.person,
+        "referral": episode.referral,
+        "history": list(selectors.episode_history(episode=episode)),
+        "returning": episode.number >= RETURNING_FROM_EPISODE,
+        "can_start": episode.status == EpisodeStatus.OPEN and EpisodeStatus.ACTIVE in allowed,
+        "can_resume": episode.status == EpisodeStatus.CLOSING and EpisodeStatus.ACTIVE in allowed,
+        "can_move_to_closing": EpisodeStatus.CLOSING in allowed,
+        "close_form": (close_form or CloseEpisodeForm(prefix="close"))
+        if EpisodeStatus.CLOSED in allowed
+        else None,
+        "assign_form": (assign_form or _assign_form(episode)) if open_episode else None,
+    }
+
+
+def _assign_form(episode: Episode, data: Any = None) -> AssignForm:
+    current = episode.link_worker.uuid if episode.link_worker else None
+    return AssignForm(data, team=episode.team, initial={"link_worker": current})
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def episode_detail(request: HttpRequest, episode_uuid: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for_user(user=request.user, episode_uuid=episode_uuid)
+    return render(request, "cases/episode_detail.html", _episode_context(request, episode))
+
+
+# action name → the status it moves the episode to
+ACTIONS = {
+    "start": EpisodeStatus.ACTIVE,
+    "resume": EpisodeStatus.ACTIVE,
+    "closing": EpisodeStatus.CLOSING,
+    "close": EpisodeStatus.CLOSED,
+}
+DONE_MESSAGES = {
+    "start": "Support started.",
+    "resume": "Support is active again.",
+    "closing": "Moved to closing.",
+    "close": "Episode closed. The referrer has been told support ended.",
+}
+
+
+@roles_required(*STAFF_ROLES)
+@require_POST
+def episode_action(request: HttpRequest, episode_uuid: UUID, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    episode = selectors.episode_get_for_user(user=request.user, episode_uuid=episode_uuid)
+    kwargs: dict[str, str] = {}
+    close_form = None
+    if action == "close":
+        close_form = CloseEpisodeForm(request.POST, prefix="close")
+        if not close_form.is_valid():
+            context = _episode_context(request, episode, close_form=close_form)
+            return render(request, "cases/episode_detail.html", context, status=400)
+        kwargs = {
+            "discharge_reason": close_form.cleaned_data["discharge_reason"],
+            "reason": close_form.cleaned_data["note"].strip(),
+        }
+    try:
+        services.episode_transition(
+            episode=episode, to_status=ACTIONS[action], actor=request.user, **kwargs
+        )
+    except (ApplicationError, ValidationError) as exc:
+        status = exc.status_code if isinstance(exc, ApplicationError) else 400
+        context = _episode_context(request, episode, close_form=close_form)
+        context["action_error"] = error_text(exc)
+        return render(request, "cases/episode_detail.html", context, status=status)
+    messages.success(request, DONE_MESSAGES[action])
+    return redirect("cases:episode", episode_uuid=episode.uuid)
+
+
+@roles_required(*STAFF_ROLES)
+@require_POST
+def episode_assign(request: HttpRequest, episode_uuid: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for_user(user=request.user, episode_uuid=episode_uuid)
+    form = _assign_form(episode, request.POST)
+    done = ""
+    if episode.status == EpisodeStatus.CLOSED:
+        form.is_valid()
+        form.add_error(None, "This episode is closed; it cannot be assigned.")
+    elif form.is_valid():
+        try:
+            episode = services.episode_assign(
+                episode=episode, link_worker=form.cleaned_data["link_worker"], actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc, {})
+        except ApplicationError as exc:
+            form.add_error("link_worker", exc.message)
+        else:
+            done = f"Assigned to {form.cleaned_data['link_worker'].display_name}."
+            form = _assign_form(episode)
+    if is_htmx(request):
+        # htmx swaps only 2xx responses; the errors are in the fragment it swaps in.
+        return render(
+            request,
+            "cases/_assignment.html",
+            {"episode": episode, "assign_form": form, "assign_done": done},
+        )
+    if form.errors:
+        context = _episode_context(request, episode, assign_form=form)
+        return render(request, "cases/episode_detail.html", context, status=400)
+    messages.success(request, done)
+    return redirect("cases:episode", episode_uuid=episode.uuid)

@@ -1,0 +1,408 @@
+"""Pages of the referral front door: the referrer's page and closed loop, the public
+self-referral form, and the link worker's inbox and referral actions.
+
+Views only turn requests into calls of referrals.services / referrals.selectors and pick a
+template; access is decided by the selectors (NotFound becomes a 404 page) and, for whole pages,
+by role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from linkwell.accounts.models import Role
+from linkwell.common.errors import ApplicationError, Forbidden, NotFound
+from linkwell.common.needs import NEED_LABELS
+from linkwell.common.statuses import TASK_OPEN_STATUSES, TaskStatus
+from linkwell.notifications.selectors import alerts_for_user
+from linkwell.people.models import ContactMethod
+
+from . import selectors, services
+from .forms import AssignForm, DeclineForm, ReasonForm, ReferralForm, SelfReferralForm
+from .models import Referral
+
+# Staff of a social prescribing team: they work the inbox and act on referrals.
+STAFF_ROLES = (Role.LINK_WORKER, Role.SUPERVISOR, Role.ADMIN)
+# Who may use the referrer's page (DESIGN.md: referrers refer; staff take referrals by phone).
+INTAKE_ROLES = (Role.REFERRER, Role.LINK_WORKER, Role.SUPERVISOR)
+# Who may open a referral's page: its referrer's organisation or the receiving team's staff.
+REFERRAL_PAGE_ROLES = (Role.REFERRER, *STAFF_ROLES)
+
+PAGE_SIZE = 50
+# The session key that carries a self-referral's reference to its confirmation page.
+SELF_REFERRAL_SESSION_KEY = "linkwell_self_referral"
+# Map the service's ValidationError keys onto the form's fields.
+SERVICE_FIELD_MAP = {
+    "person_details": "given_name",
+    "person": "given_name",
+    "consent": "consent_confirmed",
+    "risk_of_harm": "risk_of_harm",
+}
+
+
+def roles_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Signed in with one of the roles (otherwise 403); selectors' refusals become 404/403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.role not in roles:  # type: ignore[union-attr]
+                raise PermissionDenied("Your role does not give access to this page.")
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+
+        return wrapped
+
+    return decorator
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def error_text(exc: ValidationError | ApplicationError) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    return " ".join(exc.messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# The referrer's page
+
+
+@roles_required(*INTAKE_ROLES)
+@require_http_methods(["GET", "POST"])
+def referral_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    status = 200
+    if request.method == "POST":
+        form = ReferralForm(request.POST, user=user)  # type: ignore[arg-type]
+        if form.is_valid():
+            team = user.team if form.is_staff_intake else None  # type: ignore[union-attr]
+            try:
+                referral = services.referral_create(actor=user, team=team, **form.service_kwargs())
+            except ValidationError as exc:
+                form.add_service_error(exc, SERVICE_FIELD_MAP)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                return redirect("referrals:sent", referral_uuid=referral.uuid)
+        status = status if status != 200 else 400
+    else:
+        form = ReferralForm(user=user)  # type: ignore[arg-type]
+    return render(request, "referrals/referral_form.html", {"form": form}, status=status)
+
+
+@roles_required(*INTAKE_ROLES)
+@require_GET
+def referral_sent(request: HttpRequest, referral_uuid: UUID) -> HttpResponse:
+    referral = selectors.referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+    return render(request, "referrals/referral_sent.html", {"referral": referral})
+
+
+# ---------------------------------------------------------------------------------------------
+# The closed loop: the referrer's referrals and a referral's page
+
+
+def _status_filter(request: HttpRequest) -> tuple[str | None, str]:
+    """The ?status= filter if it names a status; an error message if it does not."""
+    raw = request.GET.get("status", "").strip()
+    if not raw:
+        return None, ""
+    if raw in TaskStatus.values:
+        return raw, ""
+    return None, "Choose a status from the list."
+
+
+@roles_required(Role.REFERRER)
+@require_GET
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    status, filter_error = _status_filter(request)
+    referrals = selectors.referral_list_for_user(user=request.user, status=status)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/my_referrals.html",
+        {
+            "page": page,
+            "status": status or "",
+            "filter_error": filter_error,
+            "status_choices": TaskStatus.choices,
+        },
+        status=400 if filter_error else 200,
+    )
+
+
+def _action_forms(
+    request: HttpRequest, referral: Referral, data: Any = None, which: str = ""
+) -> dict[str, Any]:
+    """The forms of the actions open to this user at the referral's current status (the
+    receiving team's staff: every allowed move; the referrer who sent it: cancel while new)."""
+    allowed = set(selectors.referral_actions_for_user(user=request.user, referral=referral))
+    is_staff = selectors.referral_is_staff_view(user=request.user, referral=referral)
+
+    def bound(name: str) -> Any:
+        return data if which == name else None
+
+    forms: dict[str, Any] = {
+        "can_accept": TaskStatus.ACCEPTED in allowed,
+        "can_resume": referral.status == TaskStatus.ON_HOLD and TaskStatus.IN_PROGRESS in allowed,
+    }
+    if TaskStatus.REJECTED in allowed:
+        forms["decline_form"] = DeclineForm(bound("decline"), prefix="decline")
+    if TaskStatus.ON_HOLD in allowed:
+        forms["hold_form"] = ReasonForm(
+            bound("hold"), prefix="hold", label="Why are you putting it on hold?"
+        )
+    if TaskStatus.CANCELLED in allowed:
+        forms["cancel_form"] = ReasonForm(
+            bound("cancel"), prefix="cancel", label="Why are you cancelling it?"
+        )
+    if is_staff and referral.status in TASK_OPEN_STATUSES:
+        forms["assign_form"] = AssignForm(
+            bound("assign"),
+            team=referral.team,
+            initial={"link_worker": referral.assigned_to.uuid if referral.assigned_to else None},
+        )
+    return forms
+
+
+def _detail_context(
+    request: HttpRequest, referral: Referral, *, data: Any = None, which: str = ""
+) -> dict[str, Any]:
+    # The receiving team sees the episode, contact details and actions; the referrer sees the
+    # status, its history and the message back (DESIGN.md, the closed loop).
+    is_staff = selectors.referral_is_staff_view(user=request.user, referral=referral)
+    context: dict[str, Any] = {
+        "referral": referral,
+        "history": list(selectors.referral_history(referral=referral)),
+        "is_staff": is_staff,
+        "need_labels": [NEED_LABELS.get(code, code) for code in referral.suggested_needs],
+    }
+    context.update(_action_forms(request, referral, data, which))
+    if is_staff:
+        context["episode"] = getattr(referral, "episode", None)
+    return context
+
+
+@roles_required(*REFERRAL_PAGE_ROLES)
+@require_GET
+def referral_detail(request: HttpRequest, referral_uuid: UUID) -> HttpResponse:
+    referral = selectors.referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+    return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
+
+
+# ---------------------------------------------------------------------------------------------
+# The inbox and the staff actions on a referral
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    referrals = selectors.referral_inbox_for_user(user=request.user)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "referral": referral,
+            "needs": [NEED_LABELS.get(code, code) for code in referral.suggested_needs],
+            "overdue": bool(referral.response_due and referral.response_due < timezone.localdate()),
+        }
+        for referral in page
+    ]
+    alerts = list(alerts_for_user(user=request.user, unread_only=True)[:20])  # type: ignore[arg-type]
+    return render(request, "referrals/inbox.html", {"page": page, "rows": rows, "alerts": alerts})
+
+
+# action name → (status it moves to, form that carries its reason)
+ACTIONS: dict[str, str] = {
+    "accept": TaskStatus.ACCEPTED,
+    "decline": TaskStatus.REJECTED,
+    "hold": TaskStatus.ON_HOLD,
+    "resume": TaskStatus.IN_PROGRESS,
+    "cancel": TaskStatus.CANCELLED,
+}
+DONE_MESSAGES = {
+    "accept": "Referral accepted.",
+    "decline": "Referral declined. The referrer can see your reason.",
+    "hold": "Referral put on hold.",
+    "resume": "Referral resumed.",
+    "cancel": "Referral cancelled.",
+}
+
+
+@roles_required(*REFERRAL_PAGE_ROLES)
+@require_POST
+def referral_action(request: HttpRequest, referral_uuid: UUID, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    referral = selectors.referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+    # A referrer may only withdraw their own new referral; everything else is the team's.
+    if action != "cancel" and not selectors.referral_is_staff_view(
+        user=request.user, referral=referral
+    ):
+        raise PermissionDenied("Only the team that received this referral can do that.")
+    forms = _action_forms(request, referral, request.POST, action)
+    reason = ""
+    form = forms.get(f"{action}_form")
+    if action in ("decline", "hold", "cancel"):
+        if form is None:
+            return _action_refused(request, referral, "That cannot be done at this status.")
+        if not form.is_valid():
+            context = _detail_context(request, referral, data=request.POST, which=action)
+            return render(request, "referrals/referral_detail.html", context, status=400)
+        reason = form.reason() if action == "decline" else form.cleaned_data["reason"].strip()
+    try:
+        referral = services.referral_transition(
+            referral=referral, to_status=ACTIONS[action], actor=request.user, reason=reason
+        )
+    except (ApplicationError, ValidationError) as exc:
+        status = exc.status_code if isinstance(exc, ApplicationError) else 400
+        return _action_refused(request, referral, error_text(exc), status=status)
+    messages.success(request, DONE_MESSAGES[action])
+    if action == "accept":
+        episode = getattr(referral, "episode", None)
+        if episode is not None:
+            return redirect("cases:episode", episode_uuid=episode.uuid)
+    return redirect("referrals:detail", referral_uuid=referral.uuid)
+
+
+def _action_refused(
+    request: HttpRequest, referral: Referral, message: str, *, status: int = 409
+) -> HttpResponse:
+    context = _detail_context(request, referral)
+    context["action_error"] = message
+    return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+@roles_required(*STAFF_ROLES)
+@require_POST
+def referral_assign(request: HttpRequest, referral_uuid: UUID) -> HttpResponse:
+    referral = selectors.referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
+    if referral.status not in TASK_OPEN_STATUSES:
+        return _action_refused(request, referral, "A closed referral cannot be assigned.")
+    form = AssignForm(request.POST, team=referral.team)
+    done = ""
+    if form.is_valid():
+        try:
+            services.referral_assign(
+                referral=referral,
+                link_worker=form.cleaned_data["link_worker"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc, {"assigned_to": "link_worker"})
+        except ApplicationError as exc:
+            form.add_error("link_worker", exc.message)
+        else:
+            referral = selectors.referral_get_for_user(
+                user=request.user, referral_uuid=referral_uuid
+            )
+            done = (
+                f"Assigned to {referral.assigned_to.display_name}." if referral.assigned_to else ""
+            )
+            form = AssignForm(
+                team=referral.team,
+                initial={
+                    "link_worker": referral.assigned_to.uuid if referral.assigned_to else None
+                },
+            )
+    context = {"referral": referral, "assign_form": form, "assign_done": done}
+    if is_htmx(request):
+        # htmx swaps only 2xx responses; the errors are in the fragment it swaps in.
+        return render(request, "referrals/_assignment.html", context)
+    if form.errors:
+        full = _detail_context(request, referral, data=request.POST, which="assign")
+        full["assign_form"] = form
+        return render(request, "referrals/referral_detail.html", full, status=400)
+    messages.success(request, done)
+    return redirect("referrals:detail", referral_uuid=referral.uuid)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public pages: no account needed
+
+
+def _client_key(request: HttpRequest) -> str:
+    """Who is submitting, for rate limiting (the service stores only a hash of it)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+@require_http_methods(["GET", "POST"])
+def self_refer(request: HttpRequest) -> HttpResponse:
+    status = 200
+    service_error = ""
+    if request.method == "POST":
+        form = SelfReferralForm(request.POST)
+        if form.is_valid():
+            details = form.service_details()
+            try:
+                referral = services.referral_create_self(
+                    client_key=_client_key(request), details=details
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc, {"person_details": "given_name"})
+                status = 400
+            except ApplicationError as exc:
+                service_error = exc.message
+                status = exc.status_code
+            else:
+                request.session[SELF_REFERRAL_SESSION_KEY] = {
+                    "reference": referral.reference,
+                    "at_risk": details["risk_of_harm"],
+                    "contact_method": details["preferred_contact_method"],
+                }
+                return redirect("public:self_refer_done")
+        else:
+            status = 400
+    else:
+        form = SelfReferralForm()
+    return render(
+        request,
+        "referrals/self_referral.html",
+        {"form": form, "service_error": service_error},
+        status=status,
+    )
+
+
+@require_GET
+def self_refer_done(request: HttpRequest) -> HttpResponse:
+    done = request.session.get(SELF_REFERRAL_SESSION_KEY)
+    if not done:
+        return redirect(reverse("public:self_refer"))
+    method = done.get("contact_method")
+    label = ContactMethod(method).label if method in ContactMethod.values else ""
+    return render(
+        request,
+        "referrals/self_referral_done.html",
+        {
+            "reference": done["reference"],
+            "at_risk": done.get("at_risk", False),
+            "contact_method_label": label,
+        },
+    )
+
+
+@require_GET
+def crisis(request: HttpRequest) -> HttpResponse:
+    return render(request, "referrals/crisis.html")
