@@ -56,6 +56,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["person_uuid", "id"], name="audit_person_idx"),
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["actor", "id"], name="audit_actor_idx"),
+            # Audit search by request id: "everything done in the request this error came from".
+            models.Index(fields=["request_id"], name="audit_request_idx"),
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
