@@ -1,0 +1,122 @@
+"""A real browser (Debian's Chromium through Playwright) sends the public self-referral form and a
+link worker of the intake team finds it in their inbox."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright import sync_api
+
+from linkwell.accounts.models import OrganisationKind, Role
+from linkwell.accounts.tests.factories import OrganisationFactory, TeamFactory, UserFactory
+from linkwell.conftest import PASSWORD
+from linkwell.referrals.forms import SELF_REFERRAL_MIN_SECONDS
+from linkwell.referrals.models import Referral, ReferralSource
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside
+# one unless told it is safe (the test makes no async calls of its own).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path("/tmp/lw-shots")  # noqa: S108  # screenshots for people to look at, not secrets
+NHS_BLUE = "rgb(0, 94, 184)"
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM} (make browser).")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_self_referral_sent_in_a_browser_arrives_in_the_intake_teams_inbox(live_server, browser):
+    service = OrganisationFactory(
+        name="Northside Wellbeing Service", kind=OrganisationKind.SOCIAL_PRESCRIBING_SERVICE
+    )
+    intake = TeamFactory(organisation=service, name="Intake")
+    UserFactory(username="intake-lw", team=intake, role=Role.LINK_WORKER, first_name="Priya")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(live_server.url + reverse("public:self_refer"))
+    loaded_at = time.monotonic()
+    # The NHS design system's stylesheet is served (the header is NHS blue).
+    header_colour = page.eval_on_selector(
+        ".nhsuk-header", "el => getComputedStyle(el).backgroundColor"
+    )
+    assert header_colour == NHS_BLUE
+    page.screenshot(path=str(SHOTS / "self-referral.png"), full_page=True)
+
+    page.get_by_label("First name").fill("Jo")
+    page.get_by_label("Last name").fill("Bloggs")
+    page.get_by_label("Day").fill("2")
+    page.get_by_label("Month").fill("11")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_label("Postcode").fill("ls2 9jt")
+    page.get_by_label("Phone call").check()
+    # The conditional reveal shows the phone number box once "Phone call" is chosen.
+    phone = page.get_by_label("Phone number", exact=True)
+    phone.wait_for(state="visible")
+    phone.fill("07700 900789")
+    page.get_by_label("What would you like support with?").fill(
+        "I lost my job and I am behind on the rent. I hardly go out now."
+    )
+    # Saying "yes, I feel unsafe" reveals the crisis contacts straight away.
+    crisis = page.locator("#conditional-crisis")
+    assert not crisis.is_visible()
+    page.get_by_label("Yes").check()
+    crisis.wait_for(state="visible")
+    assert "116 123" in crisis.inner_text()
+    page.get_by_label("No", exact=True).check()
+    crisis.wait_for(state="hidden")
+    page.get_by_label("I agree that the link worker service can keep these details").check()
+
+    # A person cannot fill the form faster than the timing trap allows; nor does this test.
+    elapsed = time.monotonic() - loaded_at
+    if elapsed < SELF_REFERRAL_MIN_SECONDS + 0.5:
+        page.wait_for_timeout((SELF_REFERRAL_MIN_SECONDS + 0.5 - elapsed) * 1000)
+    page.get_by_role("button", name="Send").click()
+
+    page.wait_for_url(re.compile(re.escape(reverse("public:self_refer_done")) + "$"))
+    reference = page.locator("#reference").inner_text().strip()
+    assert re.fullmatch(r"LW-[2-9A-Z]{4}-[2-9A-Z]{4}", reference)
+    assert "within 10 working days" in page.content()
+    referral = Referral.objects.get(reference=reference)
+    assert referral.source == ReferralSource.SELF
+    assert referral.team == intake
+
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.get_by_label("Username").fill("intake-lw")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + reverse("referrals:inbox"))
+    assert page.get_by_role("heading", name="Referral inbox").is_visible()
+    row_link = page.get_by_role("link", name=reference)
+    assert row_link.is_visible()
+    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+
+    row_link.click()
+    page.wait_for_url(re.compile(re.escape(reverse("referrals:detail", args=[referral.uuid]))))
+    assert page.get_by_role("heading", name=re.compile(reference)).is_visible()
