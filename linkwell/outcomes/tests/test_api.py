@@ -166,3 +166,130 @@ def test_talking_therapies_change_refuses_bad_input(world, client_for, body):
     )
     assert response.status_code == 400
     assert response.json()["message"]
+
+
+def test_it_stores_a_response_for_an_episode(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+
+    episode = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+    response = _post(
+        client_for(world.link_worker),
+        f"/api/v1/outcomes/episodes/{episode.uuid}/responses",
+        {"instrument": "swemwbs", "answers": [4] * 7, "occasion": "review"},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["total"] == 28 and body["metric"] == 25.03
+    assert body["occasion"] == "review"
+    outcomes = client_for(world.supervisor).get(f"/api/v1/outcomes/episodes/{episode.uuid}")
+    assert outcomes.status_code == 200
+    assert outcomes.json()["responses"][0]["uuid"] == body["uuid"]
+
+
+def test_storing_a_response_completes_the_due_measure(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+    from linkwell.outcomes import services
+    from linkwell.outcomes.models import DueMeasure
+
+    episode = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+    services.due_measures_generate(episode=episode)
+    due = DueMeasure.objects.get(occasion="baseline")
+    response = _post(
+        client_for(world.link_worker),
+        f"/api/v1/outcomes/episodes/{episode.uuid}/responses",
+        {"instrument": "swemwbs", "answers": [2] * 7, "due": str(due.uuid)},
+    )
+    assert response.json()["occasion"] == "baseline"
+    due.refresh_from_db()
+    assert due.status == "completed"
+
+
+def test_storing_bad_answers_is_a_400_and_stores_nothing(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+    from linkwell.outcomes.models import QuestionnaireResponse
+
+    episode = EpisodeFactory(team=world.service_team)
+    response = _post(
+        client_for(world.link_worker),
+        f"/api/v1/outcomes/episodes/{episode.uuid}/responses",
+        {"instrument": "gad7", "answers": [1, 1, 1, 1, 1, 1, 4]},
+    )
+    assert response.status_code == 400
+    assert response.json()["extra"]["item"] == 7
+    assert not QuestionnaireResponse.objects.exists()
+
+
+def test_the_outsider_is_refused_on_every_episode_endpoint(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+    from linkwell.outcomes import services
+    from linkwell.outcomes.models import QuestionnaireResponse, RiskFlag
+
+    episode = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+    stored = services.response_record(
+        episode=episode, instrument_code="phq9", answers=[1] * 9, actor=world.link_worker
+    )
+    flag = RiskFlag.objects.get()
+    client = client_for(world.outsider)
+    assert client.get(f"/api/v1/outcomes/episodes/{episode.uuid}").status_code == 404
+    assert (
+        _post(
+            client,
+            f"/api/v1/outcomes/episodes/{episode.uuid}/responses",
+            {"instrument": "gad7", "answers": [1] * 7},
+        ).status_code
+        == 404
+    )
+    assert client.get(f"/api/v1/outcomes/people/{episode.person.uuid}/change").status_code == 404
+    assert client.get(f"/api/v1/outcomes/responses/{stored.uuid}/fhir").status_code == 404
+    assert client.get("/api/v1/outcomes/risk-flags").json() == []
+    assert (
+        _post(
+            client, f"/api/v1/outcomes/risk-flags/{flag.uuid}/respond", {"response_text": "x"}
+        ).status_code
+        == 404
+    )
+    assert QuestionnaireResponse.objects.count() == 1
+
+
+def test_a_supervisor_responds_to_a_flag_through_the_api(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+    from linkwell.outcomes import services
+    from linkwell.outcomes.models import RiskFlag
+
+    episode = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+    services.response_record(
+        episode=episode, instrument_code="phq9", answers=[0] * 8 + [1], actor=world.link_worker
+    )
+    client = client_for(world.supervisor)
+    flags = client.get("/api/v1/outcomes/risk-flags").json()
+    assert len(flags) == 1
+    flag_uuid = flags[0]["uuid"]
+    body = _post(
+        client, f"/api/v1/outcomes/risk-flags/{flag_uuid}/respond", {"response_text": "Called."}
+    ).json()
+    assert body["status"] == "responded"
+    assert RiskFlag.objects.get().responded_by == world.supervisor
+    refused = _post(
+        client_for(world.link_worker),
+        f"/api/v1/outcomes/risk-flags/{flag_uuid}/respond",
+        {"response_text": "Me too"},
+    )
+    assert refused.status_code in (403, 409)
+
+
+def test_person_change_api_returns_change_per_episode(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+    from linkwell.outcomes import services
+
+    episode = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+    for answers in ([1] * 7, [3] * 7):
+        services.response_record(
+            episode=episode, instrument_code="swemwbs", answers=answers, actor=world.link_worker
+        )
+    body = client_for(world.link_worker).get(
+        f"/api/v1/outcomes/people/{episode.person.uuid}/change"
+    )
+    measures = body.json()[0]["measures"]
+    assert measures[0]["before"] == 7.0
+    assert measures[0]["after"] == 19.25
+    assert measures[0]["verdict"] == "improved"
