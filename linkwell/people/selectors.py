@@ -248,28 +248,37 @@ def person_find_duplicates(
     except Exception:  # noqa: BLE001  # an invalid postcode simply does not count
         postcode = ""
 
-    base = Person.objects.filter(merged_into__isnull=True).only(*_MATCH_FIELDS)
+    # Merged records are skipped in Python: a "merged_into IS NULL" condition tempts SQLite's
+    # planner onto the (almost all-NULL) merged_into index, a scan of the whole register.
+    base = Person.objects.only(*_MATCH_FIELDS)
     if isinstance(exclude_id, uuid_lib.UUID):
         base = base.exclude(uuid=exclude_id)
     elif exclude_id is not None:
         base = base.exclude(pk=exclude_id)
 
-    matches: dict[int, DuplicateMatch] = {}
+    # One indexed query: person.nhs_number's index and the date_of_birth-led indexes
+    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database.
+    lookup = Q()
     if nhs:
-        # person.nhs_number is indexed.
-        for candidate in base.filter(nhs_number=nhs)[: limit * 2]:
-            matches[candidate.pk] = DuplicateMatch(candidate, 1.0, "same NHS number")
-
+        lookup |= Q(nhs_number=nhs)
     if date_of_birth is not None and (given_name or family_name or postcode):
-        # person_dob_name_idx / person_dob_postcode_idx lead with date_of_birth.
-        for candidate in base.filter(date_of_birth=date_of_birth)[:500]:
-            if candidate.pk in matches:
-                continue
-            if nhs and candidate.nhs_number and candidate.nhs_number != nhs:
-                continue  # different NHS numbers: two people who share a birthday
-            scored = _score(candidate, given_name, family_name, postcode)
-            if scored is not None:
-                matches[candidate.pk] = scored
+        lookup |= Q(date_of_birth=date_of_birth)
+    if not lookup:
+        return []
+    matches: dict[int, DuplicateMatch] = {}
+    for candidate in base.filter(lookup).order_by()[:500]:
+        if candidate.merged_into_id is not None:
+            continue
+        if nhs and candidate.nhs_number == nhs:
+            matches[candidate.pk] = DuplicateMatch(candidate, 1.0, "same NHS number")
+            continue
+        if date_of_birth is None or candidate.date_of_birth != date_of_birth:
+            continue
+        if nhs and candidate.nhs_number and candidate.nhs_number != nhs:
+            continue  # different NHS numbers: two people who share a birthday
+        scored = _score(candidate, given_name, family_name, postcode)
+        if scored is not None:
+            matches[candidate.pk] = scored
 
     ranked = sorted(matches.values(), key=lambda m: (-m.score, m.person.family_name, m.person.pk))
     return ranked[:limit]

@@ -8,6 +8,7 @@ given and family names entered the wrong way round. Scores are 0..1; 1 means the
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # A similarity at or above this counts as "a close name match".
 CLOSE = 0.85
@@ -56,15 +57,17 @@ _FAMILIAR_PAIRS: frozenset[frozenset[str]] = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
 def simplify(name: str) -> str:
     """Lower case, accents removed, only letters kept: "O'Brien-Ní" -> "obrienni"."""
     decomposed = unicodedata.normalize("NFKD", name or "")
     return "".join(c for c in decomposed.lower() if c.isalpha())
 
 
-def _tokens(name: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _tokens(name: str) -> tuple[str, ...]:
     spaced = "".join(c if c.isalpha() else " " for c in unicodedata.normalize("NFKD", name or ""))
-    return [simplify(t) for t in spaced.split() if simplify(t)]
+    return tuple(simplify(t) for t in spaced.split() if simplify(t))
 
 
 def jaro_winkler(a: str, b: str, *, prefix_scale: float = 0.1) -> float:
@@ -97,6 +100,8 @@ def jaro_winkler(a: str, b: str, *, prefix_scale: float = 0.1) -> float:
     return jaro + prefix * prefix_scale * (1 - jaro)
 
 
+# Names repeat a great deal on a register, so pairs are remembered (the functions are pure).
+@lru_cache(maxsize=16384)
 def given_name_similarity(a: str, b: str) -> float:
     """How alike two given names are, allowing initials, short and familiar forms."""
     x, y = simplify(a), simplify(b)
@@ -122,6 +127,7 @@ def given_name_similarity(a: str, b: str) -> float:
     return best
 
 
+@lru_cache(maxsize=16384)
 def family_name_similarity(a: str, b: str) -> float:
     """How alike two family names are, allowing one part of a double-barrelled name."""
     x, y = simplify(a), simplify(b)
@@ -149,6 +155,8 @@ def name_similarity(
     if preferred_b:
         given = max(given, given_name_similarity(given_a, preferred_b))
     family = family_name_similarity(family_a, family_b)
+    if given >= CLOSE and family >= CLOSE:
+        return given, family, False
     swapped_given = given_name_similarity(given_a, family_b)
     swapped_family = family_name_similarity(family_a, given_b)
     if (
