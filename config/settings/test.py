@@ -11,3 +11,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# SQLite tests use a database file (one per test process; Django removes it afterwards) instead of
+# Django's shared in-memory database: in shared-cache memory SQLite fails at once with "database
+# table is locked" rather than waiting, so concurrent writers could not queue as they do on a file
+# in production (IMMEDIATE transactions with a busy timeout).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os as _os
+
+    (VAR_DIR / "test-databases").mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / "test-databases" / f"test-{_os.getpid()}.sqlite3")  # noqa: F405
+    }
