@@ -19,8 +19,11 @@ class HsdsModel(models.Model):
     """Base for every HSDS table; ``HSDS_TABLE`` is the table's name in the specification."""
 
     HSDS_TABLE = ""
+    id = models.UUIDField(primary_key=True)
     # When Linkwell last wrote the row (import or edit): the API's modified_after filter uses it.
     linkwell_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = models.Manager()
 
     class Meta:
         abstract = True
@@ -31,7 +34,6 @@ class Taxonomy(HsdsModel):
 
     HSDS_TABLE = "taxonomy"
 
-    id = models.UUIDField(primary_key=True)
     name = models.TextField()
     description = models.TextField()
     uri = models.TextField(null=True, blank=True)
@@ -45,23 +47,19 @@ class TaxonomyTerm(HsdsModel):
 
     HSDS_TABLE = "taxonomy_term"
 
-    id = models.UUIDField(primary_key=True)
     code = models.TextField(null=True, blank=True)
     name = models.TextField()
     description = models.TextField()
     parent_id = models.UUIDField(null=True, blank=True)
     taxonomy = models.TextField(null=True, blank=True)
     language = models.TextField(null=True, blank=True)
-    # Named taxonomy_detail as in the HSDS JSON; the column keeps the HSDS name taxonomy_id.
-    taxonomy_detail = models.ForeignKey(
-        "Taxonomy",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="terms",
-        db_column="taxonomy_id",
-    )
+    # Not a foreign key: terms often name a taxonomy published elsewhere (the UK profile's own
+    # example does), and the term is still worth keeping. JSON nests it as taxonomy_detail.
+    taxonomy_id = models.UUIDField(null=True, blank=True, db_index=True)
     term_uri = models.TextField(null=True, blank=True)
+
+    # Open Referral UK profile 3.0 addition.
+    term = models.TextField(null=True, blank=True)
 
 
 class Organization(HsdsModel):
@@ -69,7 +67,6 @@ class Organization(HsdsModel):
 
     HSDS_TABLE = "organization"
 
-    id = models.UUIDField(primary_key=True)
     name = models.TextField()
     alternate_name = models.TextField(null=True, blank=True)
     description = models.TextField()
@@ -102,7 +99,6 @@ class OrganizationIdentifier(HsdsModel):
 
     HSDS_TABLE = "organization_identifier"
 
-    id = models.UUIDField(primary_key=True)
     organization = models.ForeignKey(
         "Organization",
         on_delete=models.CASCADE,
@@ -120,7 +116,6 @@ class Program(HsdsModel):
 
     HSDS_TABLE = "program"
 
-    id = models.UUIDField(primary_key=True)
     organization = models.ForeignKey(
         "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="programs"
     )
@@ -136,7 +131,6 @@ class Service(HsdsModel):
 
     HSDS_TABLE = "service"
 
-    id = models.UUIDField(primary_key=True)
     organization = models.ForeignKey(
         "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="services"
     )
@@ -188,7 +182,6 @@ class Location(HsdsModel):
 
     HSDS_TABLE = "location"
 
-    id = models.UUIDField(primary_key=True)
     location_type = models.CharField(
         max_length=8,
         choices=[("physical", "physical"), ("postal", "postal"), ("virtual", "virtual")],
@@ -224,7 +217,6 @@ class ServiceAtLocation(HsdsModel):
 
     HSDS_TABLE = "service_at_location"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service",
         on_delete=models.CASCADE,
@@ -247,7 +239,6 @@ class Address(HsdsModel):
 
     HSDS_TABLE = "address"
 
-    id = models.UUIDField(primary_key=True)
     location = models.ForeignKey(
         "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
     )
@@ -280,7 +271,6 @@ class Phone(HsdsModel):
 
     HSDS_TABLE = "phone"
 
-    id = models.UUIDField(primary_key=True)
     location = models.ForeignKey(
         "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
     )
@@ -307,7 +297,6 @@ class Contact(HsdsModel):
 
     HSDS_TABLE = "contact"
 
-    id = models.UUIDField(primary_key=True)
     organization = models.ForeignKey(
         "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
     )
@@ -335,7 +324,6 @@ class Schedule(HsdsModel):
 
     HSDS_TABLE = "schedule"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
     )
@@ -403,7 +391,6 @@ class Language(HsdsModel):
 
     HSDS_TABLE = "language"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
     )
@@ -425,7 +412,6 @@ class Accessibility(HsdsModel):
 
     HSDS_TABLE = "accessibility"
 
-    id = models.UUIDField(primary_key=True)
     location = models.ForeignKey(
         "Location",
         on_delete=models.CASCADE,
@@ -437,13 +423,15 @@ class Accessibility(HsdsModel):
     details = models.TextField(null=True, blank=True)
     url = models.TextField(null=True, blank=True)
 
+    # Open Referral UK profile 3.0 addition.
+    accessibility = models.TextField(null=True, blank=True)
+
 
 class ServiceArea(HsdsModel):
     """HSDS `service_area`: The details of the geographic area for which a service is available."""
 
     HSDS_TABLE = "service_area"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="service_areas"
     )
@@ -453,13 +441,15 @@ class ServiceArea(HsdsModel):
     extent_type = models.TextField(null=True, blank=True)
     uri = models.TextField(null=True, blank=True)
 
+    # Open Referral UK profile 3.0 addition.
+    service_area = models.TextField(null=True, blank=True)
+
 
 class CostOption(HsdsModel):
     """HSDS `cost_option`: The costs of a service at certain points in time."""
 
     HSDS_TABLE = "cost_option"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="cost_options"
     )
@@ -476,7 +466,6 @@ class Funding(HsdsModel):
 
     HSDS_TABLE = "funding"
 
-    id = models.UUIDField(primary_key=True)
     organization = models.ForeignKey(
         "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="fundings"
     )
@@ -493,7 +482,6 @@ class RequiredDocument(HsdsModel):
 
     HSDS_TABLE = "required_document"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service",
         on_delete=models.CASCADE,
@@ -510,7 +498,6 @@ class Unit(HsdsModel):
 
     HSDS_TABLE = "unit"
 
-    id = models.UUIDField(primary_key=True)
     name = models.TextField()
     scheme = models.TextField(null=True, blank=True)
     identifier = models.TextField(null=True, blank=True)
@@ -522,7 +509,6 @@ class ServiceCapacity(HsdsModel):
 
     HSDS_TABLE = "service_capacity"
 
-    id = models.UUIDField(primary_key=True)
     service = models.ForeignKey(
         "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="capacities"
     )
@@ -540,7 +526,6 @@ class Url(HsdsModel):
 
     HSDS_TABLE = "url"
 
-    id = models.UUIDField(primary_key=True)
     label = models.TextField(null=True, blank=True)
     url = models.TextField()
     organization = models.ForeignKey(
@@ -558,7 +543,6 @@ class Attribute(HsdsModel):
 
     HSDS_TABLE = "attribute"
 
-    id = models.UUIDField(primary_key=True)
     link_id = models.UUIDField(null=True, blank=True)
     taxonomy_term = models.ForeignKey(
         "TaxonomyTerm", on_delete=models.CASCADE, null=True, blank=True, related_name="attributes"
@@ -575,7 +559,6 @@ class Metadata(HsdsModel):
 
     HSDS_TABLE = "metadata"
 
-    id = models.UUIDField(primary_key=True)
     resource_id = models.UUIDField(null=True, blank=True)
     resource_type = models.TextField(null=True, blank=True)
     last_action_date = models.TextField()
@@ -591,7 +574,6 @@ class MetaTableDescription(HsdsModel):
 
     HSDS_TABLE = "meta_table_description"
 
-    id = models.UUIDField(primary_key=True)
     name = models.TextField(null=True, blank=True)
     language = models.TextField(null=True, blank=True)
     character_set = models.TextField(null=True, blank=True)
@@ -608,8 +590,8 @@ _ALL_TABLES: list[type[HsdsModel]] = [
     Location,
     ServiceAtLocation,
     Address,
-    Phone,
     Contact,
+    Phone,
     Schedule,
     Language,
     Accessibility,

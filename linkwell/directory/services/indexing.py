@@ -1,0 +1,101 @@
+"""Keeping the full-text search document of each service current.
+
+The database's own index (FTS5 triggers on SQLite, the GIN expression index on PostgreSQL) follows
+ServiceSearchDocument, so writing that row is all a change needs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from linkwell.common.needs import NEED_LABELS
+from linkwell.directory.models import (
+    Address,
+    Attribute,
+    Service,
+    ServiceAtLocation,
+    ServiceNeed,
+    ServiceSearchDocument,
+)
+
+CHUNK = 1000
+
+
+def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+@transaction.atomic
+def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
+    """Rewrite the search documents of these services; returns how many were written.
+
+    The name field holds the service's names (ranked higher); the body holds its description,
+    eligibility, organisation, needs met, taxonomy terms and where it is.
+    """
+    written = 0
+    for ids in _chunks(sorted(set(service_ids))):
+        services = list(
+            Service.objects.filter(id__in=ids).values(
+                "id",
+                "name",
+                "alternate_name",
+                "description",
+                "eligibility_description",
+                "organization__name",
+            )
+        )
+        needs: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for sid, need in ServiceNeed.objects.filter(service_id__in=ids).values_list(
+            "service_id", "need"
+        ):
+            needs[sid].append(NEED_LABELS.get(need, need))
+        places: dict[uuid.UUID, list[str]] = defaultdict(list)
+        sal_rows = ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
+            "service_id", "location_id", "location__name"
+        )
+        by_location: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for sid, lid, lname in sal_rows:
+            if sid is None:
+                continue
+            if lname:
+                places[sid].append(lname)
+            if lid:
+                by_location[lid].append(sid)
+        for lid, city, region in Address.objects.filter(location_id__in=by_location).values_list(
+            "location_id", "city", "region"
+        ):
+            for sid in by_location[lid]:
+                places[sid] += [p for p in (city, region) if p]
+        terms: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for link_id, term in Attribute.objects.filter(
+            link_id__in=ids, taxonomy_term__isnull=False
+        ).values_list("link_id", "taxonomy_term__name"):
+            if link_id is not None:
+                terms[link_id].append(term)
+        docs = []
+        for s in services:
+            sid = s["id"]
+            name = " ".join(p for p in (s["name"], s["alternate_name"]) if p)
+            body = " ".join(
+                p
+                for p in (
+                    s["description"],
+                    s["eligibility_description"],
+                    s["organization__name"],
+                    " ".join(needs[sid]),
+                    " ".join(terms[sid]),
+                    " ".join(dict.fromkeys(places[sid])),
+                )
+                if p
+            )
+            docs.append(ServiceSearchDocument(service_id=sid, name=name, body=body))
+        ServiceSearchDocument.objects.bulk_create(
+            docs, update_conflicts=True, unique_fields=["service"], update_fields=["name", "body"]
+        )
+        written += len(docs)
+    return written
