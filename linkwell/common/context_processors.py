@@ -9,6 +9,8 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("referrals:inbox", "Referral inbox", ("link_worker", "supervisor", "admin")),
     ("cases:caseload", "Caseload", ("link_worker", "supervisor", "admin")),
+    ("outcomes:due_list", "Questionnaires due", ("link_worker", "supervisor", "admin")),
+    ("outcomes:risk_flags", "Risk flags", ("link_worker", "supervisor", "admin")),
     ("referrals:new", "Make a referral", ("referrer", "link_worker", "supervisor")),
     ("referrals:my_referrals", "My referrals", ("referrer",)),
     ("people:duplicates", "Possible duplicates", ("link_worker", "supervisor", "admin")),

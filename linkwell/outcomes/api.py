@@ -208,3 +208,77 @@ def risk_flag_respond_api(
     flag = selectors.risk_flag_get_for_user(user=user, flag_uuid=flag_uuid)
     flag = services.risk_flag_respond(flag=flag, actor=user, response_text=payload.response_text)
     return _flag_out(flag)
+
+
+class ScheduleIO(Schema):
+    instruments: list[str] = ["swemwbs"]
+    baseline: bool = True
+    review_after_weeks: int = 6
+    at_discharge: bool = True
+    follow_up_3m: bool = True
+    follow_up_6m: bool = True
+    link_valid_days: int = 14
+    remind_every_days: int = 7
+
+
+def _schedule_out(schedule: Any) -> dict[str, Any]:
+    return {name: getattr(schedule, name) for name in ScheduleIO.model_fields}
+
+
+@router.get("/teams/{team_uuid}/schedule", response=ScheduleIO, summary="A team's schedule")
+def schedule_get_api(request: HttpRequest, team_uuid: UUID) -> dict[str, Any]:
+    team = selectors.team_get_for_user(user=request.user, team_uuid=team_uuid)
+    return _schedule_out(services.schedule_for_team(team))
+
+
+@router.put(
+    "/teams/{team_uuid}/schedule",
+    response=ScheduleIO,
+    summary="Set when a team asks for outcome measures (supervisors and administrators)",
+)
+def schedule_set_api(request: HttpRequest, team_uuid: UUID, payload: ScheduleIO) -> dict[str, Any]:
+    user = cast(User, request.user)
+    team = selectors.team_get_for_user(user=user, team_uuid=team_uuid)
+    schedule = services.outcome_schedule_set(team=team, actor=user, **payload.model_dump())
+    return _schedule_out(schedule)
+
+
+class PollOptionIn(Schema):
+    value: int
+    label: str
+
+
+class PollIn(Schema):
+    question: str
+    options: list[PollOptionIn]
+
+
+class PollOut(Schema):
+    uuid: UUID
+    code: str
+    question: str
+    options: list[PollOptionIn]
+
+
+@router.post(
+    "/teams/{team_uuid}/polls",
+    response={201: PollOut},
+    summary="Add a short one-question poll; stored responses use its code",
+)
+def poll_create_api(
+    request: HttpRequest, team_uuid: UUID, payload: PollIn
+) -> tuple[int, dict[str, Any]]:
+    user = cast(User, request.user)
+    team = selectors.team_get_for_user(user=user, team_uuid=team_uuid)
+    poll = services.poll_create(
+        team=team,
+        actor=user,
+        question=payload.question,
+        options=[(o.value, o.label) for o in payload.options],
+    )
+    return 201, {
+        "uuid": poll.uuid,
+        "code": f"poll-{poll.uuid}",
+        "question": poll.question,
+        "options": poll.options,
+    }

@@ -89,6 +89,12 @@ class EpisodeOutcomes:
 def episode_outcomes_get_for_user(*, user: Any, episode_uuid: UUID | str) -> EpisodeOutcomes:
     """Everything on the episode outcomes page: due measures, responses, flags and change."""
     episode = outcomes_episode_get_for_user(user=user, episode_uuid=episode_uuid)
+    return episode_outcomes_for_episode(episode=episode)
+
+
+def episode_outcomes_for_episode(*, episode: Episode) -> EpisodeOutcomes:
+    """As ``episode_outcomes_get_for_user`` for an episode the caller already fetched for the
+    user (through ``outcomes_episode_get_for_user``, which decided access and audited it)."""
     responses = list(
         QuestionnaireResponse.objects.filter(episode=episode)
         .select_related("entered_by")
@@ -273,3 +279,13 @@ def due_measure_list_for_user(*, user: Any) -> list[DueMeasure]:
                 detail={"view": "due measures"},
             )
     return due
+
+
+def team_get_for_user(*, user: Any, team_uuid: UUID | str) -> Any:
+    """A team the user works in (or administers); others are not found."""
+    from linkwell.accounts.models import Team
+
+    team = Team.objects.filter(uuid=_uuid(team_uuid, "Team")).first()
+    if team is None or not user_is_team_staff(user, team):
+        raise NotFound("Team not found.")
+    return team

@@ -20,7 +20,7 @@ from . import selectors, services
 from .forms import AnswersForm
 from .instruments import REGISTRY, InvalidAnswers
 from .models import DueMeasure, Occasion
-from .polls import POLL_PREFIX, instrument_for_code
+from .polls import POLL_PREFIX, PollInstrument, instrument_for_code
 from .selectors import LinkUnusable
 
 STAFF_ROLES = (Role.LINK_WORKER, Role.SUPERVISOR, Role.ADMIN)
@@ -54,7 +54,7 @@ def episode_outcomes(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     _staff_only(request)
     episode = selectors.outcomes_episode_get_for_user(user=request.user, episode_uuid=episode_uuid)
     services.due_measures_generate(episode=episode)
-    data = selectors.episode_outcomes_get_for_user(user=request.user, episode_uuid=episode_uuid)
+    data = selectors.episode_outcomes_for_episode(episode=episode)
     polls = selectors.poll_list_for_team(team=data.episode.team)
     choices = [(i.code, i.name) for i in REGISTRY.values()]
     choices += [(f"{POLL_PREFIX}{p.uuid}", f"Poll: {p.question}") for p in polls]
@@ -117,6 +117,8 @@ def measure_enter(request: HttpRequest, episode_uuid: str, code: str) -> HttpRes
         if due.episode_id != episode.pk or due.instrument_code != code:
             raise Http404("Not found.")
     instrument = instrument_for_code(code)
+    if isinstance(instrument, PollInstrument) and instrument.poll.team_id != episode.team_id:
+        raise Http404("Not found.")
     form = AnswersForm(instrument, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         occasion = due.occasion if due else request.POST.get("occasion", Occasion.ADHOC)

@@ -293,3 +293,63 @@ def test_person_change_api_returns_change_per_episode(world, client_for):
     assert measures[0]["before"] == 7.0
     assert measures[0]["after"] == 19.25
     assert measures[0]["verdict"] == "improved"
+
+
+def test_a_supervisor_sets_the_team_schedule(world, client_for):
+    url = f"/api/v1/outcomes/teams/{world.service_team.uuid}/schedule"
+    client = client_for(world.supervisor)
+    assert client.get(url).json()["review_after_weeks"] == 6
+    body = {"instruments": ["swemwbs", "ons4"], "review_after_weeks": 8}
+    response = client.put(url, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["instruments"] == ["swemwbs", "ons4"]
+    assert client.get(url).json()["review_after_weeks"] == 8
+
+
+def test_schedule_changes_are_refused_to_link_workers_and_outsiders(world, client_for):
+    url = f"/api/v1/outcomes/teams/{world.service_team.uuid}/schedule"
+    body = json.dumps({"review_after_weeks": 2})
+    worker = client_for(world.link_worker).put(url, data=body, content_type="application/json")
+    assert worker.status_code == 403
+    outsider = client_for(world.outsider)
+    assert outsider.get(url).status_code == 404
+    assert outsider.put(url, data=body, content_type="application/json").status_code == 404
+
+
+def test_an_unknown_instrument_in_the_schedule_is_a_400(world, client_for):
+    url = f"/api/v1/outcomes/teams/{world.service_team.uuid}/schedule"
+    response = client_for(world.supervisor).put(
+        url, data=json.dumps({"instruments": ["hads"]}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "hads" in response.json()["message"]
+
+
+def test_a_team_adds_a_poll_and_stores_answers_to_it(world, client_for):
+    from linkwell.cases.tests.factories import EpisodeFactory
+
+    client = client_for(world.link_worker)
+    created = _post(
+        client,
+        f"/api/v1/outcomes/teams/{world.service_team.uuid}/polls",
+        {
+            "question": "Did today's group help?",
+            "options": [{"value": 0, "label": "No"}, {"value": 1, "label": "Yes"}],
+        },
+    )
+    assert created.status_code == 201, created.content
+    code = created.json()["code"]
+    episode = EpisodeFactory(team=world.service_team)
+    stored = _post(
+        client,
+        f"/api/v1/outcomes/episodes/{episode.uuid}/responses",
+        {"instrument": code, "answers": [1]},
+    )
+    assert stored.status_code == 201
+    assert stored.json()["total"] == 1
+    refused = _post(
+        client_for(world.outsider),
+        f"/api/v1/outcomes/teams/{world.service_team.uuid}/polls",
+        {"question": "?", "options": [{"value": 0, "label": "No"}, {"value": 1, "label": "Y"}]},
+    )
+    assert refused.status_code == 404
