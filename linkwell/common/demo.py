@@ -193,12 +193,16 @@ def demo_state() -> str:
 
 
 @contextmanager
-def _quiet_outbox() -> Iterator[None]:
+def _quiet_load() -> Iterator[None]:
     """Demo referrals with risk flags alert a supervisor by email: keep those in memory, so the
     terminal shows the load's progress rather than a hundred fictional emails."""
     from django.test.utils import override_settings
 
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    # DEBUG off as well: with it on, Django keeps a copy of every SQL statement, which costs
+    # memory and time over the tens of thousands the demo runs.
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", DEBUG=False
+    ):
         yield
 
 
@@ -224,7 +228,7 @@ def load_demo(
             "This database already holds organisations, people or users that are not the demo's."
         )
     ctx = DemoContext(rng=random.Random(seed), people_count=people, progress=progress)
-    with _quiet_outbox(), transaction.atomic():
+    with _quiet_load(), transaction.atomic():
         for builder in builders if builders is not None else discover_builders():
             builder.build(ctx)
     return ctx

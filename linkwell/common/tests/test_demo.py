@@ -1,0 +1,182 @@
+"""load_demo: a small demo loads through the services, its logins work, and it never loads twice."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from linkwell.accounts.models import Organisation, OrganisationKind, User
+from linkwell.audit.verification import audit_chain_verify
+from linkwell.cases.models import Episode, EpisodeStatus
+from linkwell.common.demo import DEMO_PASSWORD, DEMO_SERVICE_NAME, demo_state, discover_builders
+from linkwell.common.statuses import TaskStatus
+from linkwell.people.models import Person, PossibleDuplicate
+from linkwell.referrals.models import Referral, ReferralSource, ReferralStatusChange
+
+DEMO_LOGINS = ["linkworker", "supervisor", "referrer", "provider", "volunteer", "commissioner"]
+DEMO_LOGINS.append("admin")
+
+
+def _load(**options) -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out, stderr=StringIO(), verbosity=0, **options)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_db(django_db_setup, django_db_blocker):
+    """One small demo for the module (loading it is the slow part), removed afterwards."""
+    with django_db_blocker.unblock():
+        from django.db import connection, transaction
+
+        transaction.set_autocommit(False)
+        try:
+            output = _load(people=40, seed=7)
+            yield output
+        finally:
+            transaction.rollback()
+            transaction.set_autocommit(True)
+            connection.close()
+
+
+@pytest.fixture
+def demo(demo_db, django_db_blocker):
+    with django_db_blocker.unblock():
+        yield demo_db
+
+
+# These two run first: the module's demo database (below) is shared by every later test.
+
+
+@pytest.mark.django_db
+def test_demo_is_never_mixed_into_a_database_with_other_data():
+    Organisation.objects.create(name="A real service", kind=OrganisationKind.OTHER)
+    with pytest.raises(CommandError, match="empty database"):
+        _load(people=3)
+    assert not Organisation.objects.filter(name=DEMO_SERVICE_NAME).exists()
+
+
+@pytest.mark.django_db
+def test_people_below_one_is_refused_with_a_clear_message():
+    with pytest.raises(CommandError, match="at least 1"):
+        _load(people=0)
+    assert demo_state() == "empty"
+
+
+def test_builders_run_in_the_fixed_order():
+    labels = [b.app_label for b in discover_builders()]
+    assert labels[:3] == ["accounts", "people", "referrals"]
+
+
+def test_demo_makes_the_seven_logins_with_the_printed_password(demo):
+    assert f"password:  {DEMO_PASSWORD}" in demo
+    for username in DEMO_LOGINS:
+        assert username in demo
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD), username
+
+
+def test_link_worker_can_sign_in_through_the_login_page(demo):
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "linkworker", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_supervisor_and_admin_get_printed_backup_codes_that_work(demo):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from linkwell.accounts.services import two_factor_verify
+
+    for username in ("supervisor", "admin"):
+        user = User.objects.get(username=username)
+        codes = list(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+        assert codes
+        assert all(code in demo for code in codes)
+        device = two_factor_verify(user=user, code=codes[0])
+        assert device.user_id == user.pk
+
+
+def test_demo_has_referrals_in_every_status_and_from_every_source(demo):
+    statuses = set(Referral.objects.values_list("status", flat=True))
+    assert statuses == set(TaskStatus.values)
+    sources = set(Referral.objects.values_list("source", flat=True))
+    assert set(ReferralSource.values) - sources <= {ReferralSource.OTHER}
+
+
+def test_every_referral_has_a_history_that_ends_in_its_status(demo):
+    for referral in Referral.objects.all():
+        history = list(ReferralStatusChange.objects.filter(referral=referral).order_by("at", "id"))
+        assert history, referral.reference
+        assert history[-1].to_status == referral.status
+        times = [change.at for change in history]
+        assert times == sorted(times)
+        assert referral.created_at <= history[-1].at
+
+
+def test_demo_history_is_spread_over_many_months(demo):
+    oldest = Referral.objects.order_by("created_at").first()
+    newest = Referral.objects.order_by("-created_at").first()
+    assert (newest.created_at - oldest.created_at).days > 180
+
+
+def test_demo_has_episodes_in_each_state_and_returning_people(demo):
+    states = set(Episode.objects.values_list("status", flat=True))
+    assert {EpisodeStatus.OPEN, EpisodeStatus.ACTIVE, EpisodeStatus.CLOSED} <= states
+    assert Episode.objects.filter(number__gte=2).exists()
+    for episode in Episode.objects.filter(status=EpisodeStatus.CLOSED):
+        assert episode.discharge_reason
+        assert episode.closed_at >= episode.opened_at
+
+
+def test_demo_people_are_fictional_and_varied(demo):
+    people = Person.objects.filter(merged_into__isnull=True)
+    assert people.count() >= 30
+    for person in people:
+        assert person.nhs_number == "" or person.nhs_number.startswith("999")
+        assert person.phone.startswith(("07700 900", "0113 496 "))
+        assert person.email == "" or person.email.endswith("@example.org")
+    assert people.values("ethnic_category").distinct().count() >= 5
+    assert people.values("deprivation_decile").distinct().count() >= 5
+    assert people.filter(interpreter_needed=True).exists()
+
+
+def test_demo_plants_a_possible_duplicate_for_review(demo):
+    assert PossibleDuplicate.objects.filter(status="open").exists()
+
+
+def test_demo_organisations_include_the_referrers_and_forty_community_providers(demo):
+    assert Organisation.objects.filter(name=DEMO_SERVICE_NAME).exists()
+    assert Organisation.objects.filter(kind=OrganisationKind.GP_PRACTICE).count() >= 5
+    assert Organisation.objects.filter(kind=OrganisationKind.COMMUNITY_PROVIDER).count() >= 40
+    for kind in (
+        OrganisationKind.TALKING_THERAPIES,
+        OrganisationKind.JOB_CENTRE,
+        OrganisationKind.HOUSING_PROVIDER,
+    ):
+        assert Organisation.objects.filter(kind=kind).exists()
+
+
+def test_demo_keeps_the_audit_chain_intact(demo):
+    report = audit_chain_verify()
+    assert report.intact, report.problem
+    assert report.rows_checked > 500
+
+
+def test_second_run_refuses_to_load_again_and_changes_nothing(demo):
+    before = (Referral.objects.count(), Person.objects.count(), User.objects.count())
+    output = _load(people=5)
+    assert "already loaded" in output
+    assert "nothing was added" in output
+    assert (Referral.objects.count(), Person.objects.count(), User.objects.count()) == before
+    assert demo_state() == "demo"
+
+
+def test_reset_refuses_honestly_because_the_audit_log_cannot_be_deleted(demo):
+    with pytest.raises(CommandError, match="append-only"):
+        _load(reset=True)
+    assert Organisation.objects.filter(name=DEMO_SERVICE_NAME).exists()
