@@ -17,6 +17,7 @@ from linkwell.audit.services import audit_log
 from linkwell.common.demo import DEMO_SERVICE_NAME, DemoContext, DemoLogin
 
 from .models import Organisation, OrganisationKind, Role, Team, User
+from .services import organisation_save, team_save, user_save
 
 # username, what the role is called, what to try with it: printed at the end of load_demo.
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
@@ -341,9 +342,7 @@ def _org(
         phone=ctx.drama_landline(),
         postcode=ctx.postcode(),
     )
-    org.full_clean()
-    org.save()
-    audit_log(action="create", obj=org, detail={"demo": True})
+    organisation_save(organisation=org, actor=None)
     ctx.organisations[key] = org
     ctx.count("organisations")
     return org
@@ -371,14 +370,11 @@ def _user(
         phone=ctx.drama_landline(),
     )
     if role == Role.ADMIN:
-        # The demo administrator can use Django's admin pages as well as Linkwell's own.
-        user.is_staff = True
+        # The demo administrator can use every Django admin page as well as Linkwell's own.
         user.is_superuser = True
     # One hash for every demo user: hashing the same password a dozen times would cost seconds.
     user.password = password_hash
-    user.full_clean()
-    user.save()
-    audit_log(action="create", obj=user, detail={"demo": True, "role": role})
+    user_save(user=user, actor=None, changed_fields=["username", "role", "password"])
     ctx.users[username] = user
     ctx.count("users")
     return user
@@ -387,13 +383,16 @@ def _user(
 def _backup_codes(ctx: DemoContext, user: User) -> tuple[str, ...]:
     """Single-use backup codes (django-otp static tokens), so a demo supervisor or administrator
     can pass two-factor sign-in without setting up an authenticator app first."""
+    # Made here, not by two_factor_backup_codes_create, which only adds codes beside an
+    # authenticator app; random (not from the seed), so codes are not the same in every demo.
     device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    codes = tuple(
-        "".join(ctx.rng.choice(alphabet) for _ in range(8)) for _ in range(BACKUP_CODES_PER_USER)
-    )
+    codes = tuple(StaticToken.random_token() for _ in range(BACKUP_CODES_PER_USER))
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    audit_log(action="create", obj=device, object_id=str(device.pk), detail={"demo": True})
+    audit_log(
+        action="update",
+        obj=user,
+        detail={"changed": ["two_factor_backup_codes"], "demo": True},
+    )
     return codes
 
 
@@ -418,10 +417,7 @@ def build(ctx: DemoContext) -> None:
         ctx.extra["community_providers"] = COMMUNITY_PROVIDERS
 
         for key, name in (("team_east", "East team"), ("team_west", "West team")):
-            team = Team(organisation=service, name=name)
-            team.full_clean()
-            team.save()
-            audit_log(action="create", obj=team, detail={"demo": True})
+            team = team_save(team=Team(organisation=service, name=name), actor=None)
             ctx.teams[key] = team
             ctx.count("teams")
 

@@ -58,8 +58,11 @@ def _add_errors(form: Any, exc: ValidationError | ApplicationError, field: str) 
 
 def _qr_svg(data: str) -> str:
     # Drawn on the server as inline SVG: no image requests, no third-party QR service sees the key.
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    return image.to_string(encoding="unicode")
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=16, border=2)
+    svg = image.to_string(encoding="unicode")
+    return svg.replace(
+        "<svg ", '<svg role="img" aria-label="QR code to scan with your authenticator app" ', 1
+    )
 
 
 def _spaced_secret(device: TOTPDevice) -> str:

@@ -155,3 +155,9 @@ def test_session_writes_need_the_csrf_token(world):
     response = client.post(TOKENS, {"name": "x"}, content_type="application/json")
     assert response.status_code in (401, 403)
     assert not ApiToken.objects.exists()
+
+
+def test_the_token_endpoints_are_described_in_the_openapi_document(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/accounts/tokens"])
+    assert "delete" in paths["/api/v1/accounts/tokens/{token_uuid}"]

@@ -156,7 +156,7 @@ def test_supervisor_without_a_device_is_sent_to_set_one_up(world):
     assert response["Location"].startswith(SETUP)
     page = client.get(response["Location"])
     body = page.content.decode()
-    assert "<svg" in body and "Scan this QR code" in body
+    assert '<svg role="img"' in body and "Scan this QR code" in body
     device = TOTPDevice.objects.get(user=world.supervisor, confirmed=False)
     import base64
 
