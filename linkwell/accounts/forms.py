@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from .services import user_set_password
 
@@ -56,6 +56,21 @@ class ServiceSetPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = f"{_INPUT} nhsuk-u-width-two-thirds"
+
+    def save(self, commit: bool = True) -> Any:
+        return user_set_password(
+            user=self.user, password=self.cleaned_data["new_password1"], actor=self.user
+        )
+
+
+class ServicePasswordChangeForm(PasswordChangeForm):
+    """Change a password while signed in (old password first), saved and audited by the service."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = f"{_INPUT} nhsuk-u-width-two-thirds"
+        self.fields["old_password"].label = "Current password"
 
     def save(self, commit: bool = True) -> Any:
         return user_set_password(

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .forms import NhsPasswordResetForm, ServiceSetPasswordForm
+from .forms import NhsPasswordResetForm, ServicePasswordChangeForm, ServiceSetPasswordForm
 
 app_name = "accounts"
 urlpatterns = [
@@ -50,6 +50,22 @@ urlpatterns = [
     path("two-factor/setup/", views.two_factor_setup_view, name="two_factor_setup"),
     path("two-factor/verify/", views.two_factor_verify_view, name="two_factor_verify"),
     path("security/", views.security_view, name="security"),
+    path(
+        "security/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="accounts/password_change.html",
+            form_class=ServicePasswordChangeForm,
+            success_url=reverse_lazy("accounts:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "security/password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
     path("security/tokens/", views.api_token_create_view, name="api_token_create"),
     path(
         "security/tokens/<uuid:token_uuid>/revoke/",

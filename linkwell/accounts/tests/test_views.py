@@ -383,3 +383,46 @@ def test_revoking_needs_post(world, client_for):
 def test_security_page_for_a_gp_practice_referrer(world, client_for):
     assert world.referrer.organisation.kind == OrganisationKind.GP_PRACTICE
     assert client_for(world.referrer).get(SECURITY).status_code == 200
+
+
+# --- password change ---------------------------------------------------------------------------
+
+
+def test_changing_my_password_needs_the_current_one_and_keeps_me_signed_in(world, client_for):
+    client = client_for(world.link_worker)
+    url = reverse("accounts:password_change")
+    response = client.post(
+        url,
+        {
+            "old_password": "not it",
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    world.link_worker.refresh_from_db()
+    assert world.link_worker.check_password(PASSWORD)
+    response = client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    world.link_worker.refresh_from_db()
+    assert world.link_worker.check_password("another long passphrase")
+    assert client.get(SECURITY).status_code == 200  # still signed in
+    assert AuditEvent.objects.filter(
+        action="update", object_id=str(world.link_worker.uuid), detail={"changed": ["password"]}
+    ).exists()
+
+
+def test_password_change_page_needs_the_second_factor_where_required(world):
+    totp_device_for(world.supervisor)
+    client = Client()
+    client.force_login(world.supervisor)
+    response = client.get(reverse("accounts:password_change"))
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
