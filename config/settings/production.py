@@ -12,12 +12,23 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")  # noqa: F405
+if "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured(  # noqa: F405
+        "ALLOWED_HOSTS must list the site's host names in production, not '*'."
+    )
+# base.py has already built DATABASES from this same variable (with SQLite's WAL and locking
+# options when it names a SQLite file); production only insists that it is set.
 DATABASE_URL = env("DATABASE_URL", required=True)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}  # noqa: F405
 EMAIL_BACKEND = env("EMAIL_BACKEND", required=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", required=True)
 SMS_BACKEND = env("SMS_BACKEND", required=True)
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", required=True)
+if len(PSEUDONYM_KEY) < 32 or PSEUDONYM_KEY == SECRET_KEY:
+    # Pseudonyms in extracts must survive a SECRET_KEY rotation and resist guessing.
+    raise ImproperlyConfigured(  # noqa: F405
+        "PSEUDONYM_KEY must be a random value of at least 32 characters, different from "
+        "SECRET_KEY, in production."
+    )
 LINKWELL = {**LINKWELL, "PSEUDONYM_KEY": PSEUDONYM_KEY}  # noqa: F405
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
