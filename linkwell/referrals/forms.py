@@ -103,10 +103,12 @@ class DateOfBirthField(forms.Field):
 
     widget = DateInputWidget
 
-    def __init__(self, *, subject: str = "date of birth", **kwargs: Any) -> None:
+    def __init__(
+        self, *, subject: str = "date of birth", whose: str = "your", **kwargs: Any
+    ) -> None:
         self.subject = subject
         super().__init__(**kwargs)
-        self.error_messages["required"] = f"Enter {subject}"
+        self.error_messages["required"] = f"Enter {whose} {subject}"
 
     def to_python(self, value: Any) -> dt.date | None:
         if isinstance(value, dt.date):
@@ -156,7 +158,7 @@ class ReferralForm(NhsFormMixin, forms.Form):
         error_messages={"required": "Enter the person's family name"},
     )
     date_of_birth = DateOfBirthField(
-        label="Date of birth", help_text="For example, 15 3 1984", subject="date of birth"
+        label="Date of birth", help_text="For example, 15 3 1984", whose="the person's"
     )
     nhs_number = forms.CharField(
         label="NHS number (optional)",
@@ -349,9 +351,7 @@ class SelfReferralForm(NhsFormMixin, forms.Form):
     preferred_name = forms.CharField(
         label="What would you like us to call you? (optional)", required=False, max_length=100
     )
-    date_of_birth = DateOfBirthField(
-        label="Date of birth", help_text="For example, 15 3 1984", subject="your date of birth"
-    )
+    date_of_birth = DateOfBirthField(label="Date of birth", help_text="For example, 15 3 1984")
     postcode = forms.CharField(
         label="Postcode",
         max_length=10,
@@ -550,7 +550,7 @@ class AssignForm(NhsFormMixin, forms.Form):
     """Choose a link worker from the team that holds the referral or episode."""
 
     link_worker = forms.ModelChoiceField(
-        label="Link worker",
+        label="Assign to",
         queryset=User.objects.none(),
         to_field_name="uuid",
         empty_label="Choose a link worker",
