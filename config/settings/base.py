@@ -203,6 +203,10 @@ LINKWELL = {
     # team of the first active social prescribing service.
     "INTAKE_TEAM_UUID": env("INTAKE_TEAM_UUID", ""),
     "PSEUDONYM_KEY": env("PSEUDONYM_KEY", SECRET_KEY),
+    # Directory freshness: unverified this long, a listing is due for review (its provider is
+    # reminded); this long, it leaves public search.
+    "DIRECTORY_REVIEW_AFTER_DAYS": int(env("DIRECTORY_REVIEW_AFTER_DAYS", "182")),
+    "DIRECTORY_HIDE_AFTER_DAYS": int(env("DIRECTORY_HIDE_AFTER_DAYS", "365")),
     # Outcome measures: the change that counts as meaningful (standards/outcome-measures.md: 3 is
     # the lenient 1-SEM rule for both; 8 or 9 the strict one for WEMWBS).
     "MEANINGFUL_CHANGE": {

@@ -559,9 +559,10 @@ def hsds_import(
         audit_log(
             action="directory.import",
             object_type="HsdsImport",
-            object_id=source[:200],
+            object_id=source.rstrip("/").rsplit("/", 1)[-1][:64],
             actor=actor,
             detail={
+                "source": source[:500],
                 "records": report.records,
                 "loaded": report.loaded,
                 "refused": len(report.problems),

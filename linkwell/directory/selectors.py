@@ -1,0 +1,220 @@
+"""Reads of the directory. Directory listings are public information, not personal data, so
+these reads write no audit rows; what they decide is visibility (status and freshness)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    Language,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceDeliveryMode,
+    ServiceNeed,
+)
+from .search import backend, bounding_box, haversine_km
+
+LONDON = ZoneInfo("Europe/London")
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Statuses shown to the public; "temporarily closed" stays findable, flagged on its page.
+PUBLIC_STATUSES = ("active", "temporarily closed")
+# When a place is given without a radius, services further than this are not listed.
+DEFAULT_RADIUS_KM = 25.0
+
+
+def hide_after_days() -> int:
+    return int(str(settings.LINKWELL.get("DIRECTORY_HIDE_AFTER_DAYS", 365)))
+
+
+@dataclass(frozen=True)
+class ServiceFilters:
+    needs: tuple[str, ...] = ()  # needs domain codes: a service meeting any of them
+    delivery_modes: tuple[str, ...] = ()  # any of these modes
+    cost: str | None = None  # "free" or "paid"
+    age: int | None = None  # the person's age must be within the service's age range
+    language: str | None = None  # ISO 639 code or language name
+    open_on: int | None = None  # weekday, 0 = Monday
+    open_now: bool = False
+    self_referral: bool | None = None  # True: people can contact the service themselves
+    max_distance_km: float | None = None  # with an origin; DEFAULT_RADIUS_KM otherwise
+
+
+@dataclass(frozen=True)
+class Origin:
+    latitude: float
+    longitude: float
+
+
+@dataclass
+class SearchHit:
+    service: Service
+    score: float | None
+    distance_km: float | None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+
+
+def _candidates(
+    filters: ServiceFilters, include_hidden: bool, now: dt.datetime
+) -> QuerySet[Service]:
+    qs = Service.objects.all()
+    if not include_hidden:
+        cutoff = now - dt.timedelta(days=hide_after_days())
+        qs = qs.filter(status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
+    if filters.needs:
+        qs = qs.filter(
+            id__in=ServiceNeed.objects.filter(need__in=filters.needs).values("service_id")
+        )
+    if filters.delivery_modes:
+        qs = qs.filter(
+            id__in=ServiceDeliveryMode.objects.filter(mode__in=filters.delivery_modes).values(
+                "service_id"
+            )
+        )
+    if filters.cost:
+        qs = qs.filter(profile__cost=filters.cost)
+    if filters.age is not None:
+        qs = qs.filter(Q(minimum_age__isnull=True) | Q(minimum_age__lte=filters.age))
+        qs = qs.filter(Q(maximum_age__isnull=True) | Q(maximum_age__gte=filters.age))
+    if filters.language:
+        lang = filters.language.strip()
+        qs = qs.filter(
+            id__in=Language.objects.filter(Q(code__iexact=lang) | Q(name__iexact=lang)).values(
+                "service_id"
+            )
+        )
+    if filters.self_referral is not None:
+        qs = qs.filter(
+            profile__access="self_referral" if filters.self_referral else "referral_needed"
+        )
+    day = None
+    if filters.open_now:
+        local = now.astimezone(LONDON)
+        day = local.weekday()
+    elif filters.open_on is not None:
+        day = filters.open_on
+    if day is not None:
+        schedules = Schedule.objects.filter(byday__icontains=DAY_CODES[day])
+        if filters.open_now:
+            clock = now.astimezone(LONDON).strftime("%H:%M:%S")
+            schedules = schedules.filter(opens_at__lte=clock, closes_at__gt=clock)
+        qs = qs.filter(
+            Q(id__in=schedules.filter(service_id__isnull=False).values("service_id"))
+            | Q(
+                id__in=ServiceAtLocation.objects.filter(
+                    id__in=schedules.values("service_at_location_id")
+                ).values("service_id")
+            )
+        )
+    return qs
+
+
+def _distances(
+    origin: Origin, radius_km: float, candidates: QuerySet[Service]
+) -> dict[uuid.UUID, float]:
+    """Nearest location of each candidate within the radius: bounding box first, then haversine."""
+    lat_min, lat_max, lon_min, lon_max = bounding_box(origin.latitude, origin.longitude, radius_km)
+    rows = ServiceAtLocation.objects.filter(
+        service_id__in=candidates.values("id"),
+        location__latitude__range=(lat_min, lat_max),
+        location__longitude__range=(lon_min, lon_max),
+    ).values_list("service_id", "location__latitude", "location__longitude")
+    best: dict[uuid.UUID, float] = {}
+    for sid, lat, lon in rows:
+        if sid is None or lat is None or lon is None:
+            continue
+        km = haversine_km(origin.latitude, origin.longitude, lat, lon)
+        if km <= radius_km and km < best.get(sid, math.inf):
+            best[sid] = km
+    return best
+
+
+def service_search(
+    *,
+    query: str = "",
+    filters: ServiceFilters | None = None,
+    origin: Origin | None = None,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    include_hidden: bool = False,
+    now: dt.datetime | None = None,
+) -> SearchResult:
+    """Find directory services: the one search behind the public pages, staff and the matcher.
+
+    ``query`` is ranked full text (every word must match, prefixes allowed; empty lists all).
+    ``filters`` narrows (ServiceFilters). With ``origin`` each hit has ``distance_km`` to the
+    nearest location and services beyond the radius are left out. ``sort`` is "relevance"
+    (text score, then name) or "distance" (needs an origin). ``include_hidden`` also returns
+    inactive, defunct and out-of-date services (staff views only). Hits carry the Service with
+    its organization and profile loaded.
+    """
+    if sort not in ("relevance", "distance"):
+        raise ValueError("sort must be 'relevance' or 'distance'")
+    filters = filters or ServiceFilters()
+    now = now or timezone.now()
+    candidates = _candidates(filters, include_hidden, now)
+    distances: dict[uuid.UUID, float] | None = None
+    if origin is not None:
+        distances = _distances(origin, filters.max_distance_km or DEFAULT_RADIUS_KM, candidates)
+    ranked: list[tuple[uuid.UUID, float | None]]
+    if query.strip():
+        if distances is not None:
+            id_sql, params = (
+                Service.objects.filter(id__in=list(distances)).values("id").query.sql_with_params()
+            )
+        else:
+            id_sql, params = candidates.values("id").query.sql_with_params()
+        scored = backend().rank(query=query, candidates_sql=id_sql, params=params)
+        ranked = [(sid, score) for sid, score in scored]
+    elif distances is not None:
+        ranked = [(sid, None) for sid in distances]
+    else:
+        ranked = [
+            (sid, None) for sid in candidates.order_by("name", "id").values_list("id", flat=True)
+        ]
+    if distances is not None and sort == "distance" or distances is not None and not query.strip():
+        ranked.sort(key=lambda item: distances[item[0]])
+    total = len(ranked)
+    page = ranked[offset : offset + limit]
+    services = Service.objects.select_related("organization", "profile").in_bulk(
+        [sid for sid, _ in page]
+    )
+    hits = [
+        SearchHit(
+            service=services[sid],
+            score=score,
+            distance_km=distances.get(sid) if distances is not None else None,
+        )
+        for sid, score in page
+        if sid in services
+    ]
+    return SearchResult(total=total, hits=hits)
+
+
+def service_get_public(*, service_id: uuid.UUID | str) -> Service:
+    """A service as the public may see it; NotFound when hidden (status or out of date)."""
+    from linkwell.common.errors import NotFound
+
+    cutoff = timezone.now() - dt.timedelta(days=hide_after_days())
+    service = (
+        Service.objects.select_related("organization", "profile")
+        .filter(id=service_id, status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
+        .first()
+    )
+    if service is None:
+        raise NotFound("That service is not in the directory.")
+    return service
