@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.referral_new, name="new"),
     path("mine/", views.my_referrals, name="my_referrals"),
     path("inbox/", views.inbox, name="inbox"),
+    path("alerts/<uuid:alert_uuid>/read/", views.alert_read, name="alert_read"),
     path("<uuid:referral_uuid>/", views.referral_detail, name="detail"),
     path("<uuid:referral_uuid>/sent/", views.referral_sent, name="sent"),
     path("<uuid:referral_uuid>/assign/", views.referral_assign, name="assign"),

@@ -27,7 +27,8 @@ from linkwell.accounts.models import Role
 from linkwell.common.errors import ApplicationError, Forbidden, NotFound
 from linkwell.common.needs import NEED_LABELS
 from linkwell.common.statuses import TASK_OPEN_STATUSES, TaskStatus
-from linkwell.notifications.selectors import alerts_for_user
+from linkwell.notifications.selectors import alert_get_for_user, alerts_for_user
+from linkwell.notifications.services import alert_mark_read
 from linkwell.people.models import ContactMethod
 
 from . import selectors, services
@@ -234,7 +235,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", {"page": page, "rows": rows, "alerts": alerts})
 
 
-# action name → (status it moves to, form that carries its reason)
+@roles_required(*STAFF_ROLES)
+@require_POST
+def alert_read(request: HttpRequest, alert_uuid: UUID) -> HttpResponse:
+    """Mark one of the user's own alerts read; it leaves the top of the inbox."""
+    alert = alert_get_for_user(user=request.user, alert_uuid=alert_uuid)  # type: ignore[arg-type]
+    alert_mark_read(alert=alert, user=request.user)  # type: ignore[arg-type]
+    if is_htmx(request):
+        # The alert's list item is replaced by this short confirmation (read by aria-live).
+        return HttpResponse('<li class="lw-muted">Marked as read.</li>')
+    messages.success(request, "Alert marked as read.")
+    return redirect("referrals:inbox")
+
+
+# action name → the status it moves the referral to
 ACTIONS: dict[str, str] = {
     "accept": TaskStatus.ACCEPTED,
     "decline": TaskStatus.REJECTED,

@@ -608,3 +608,30 @@ def test_the_crisis_page_is_public(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "999" in html and "NHS 111" in html and "116 123" in html
+
+
+def test_a_supervisor_marks_an_alert_read_and_it_leaves_the_inbox(world, client_for):
+    make_referral(world, risk_of_harm=True, risk_details="Said she feels unsafe.")
+    alert = Alert.objects.get(recipient=world.supervisor)
+    client = client_for(world.supervisor)
+    url = reverse("referrals:alert_read", args=[alert.uuid])
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Marked as read." in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.read_at is not None
+    assert b"Alerts for you" not in client.get(reverse("referrals:inbox")).content
+
+
+def test_nobody_else_can_mark_a_supervisors_alert_read(world, client_for):
+    make_referral(world, risk_of_harm=True, risk_details="Said she feels unsafe.")
+    alert = Alert.objects.get(recipient=world.supervisor)
+    url = reverse("referrals:alert_read", args=[alert.uuid])
+    assert client_for(world.link_worker).post(url).status_code == 404
+    assert client_for(world.outsider).post(url).status_code == 404
+    assert client_for(world.referrer).post(url).status_code == 403
+    alert.refresh_from_db()
+    assert alert.read_at is None
+    without_js = client_for(world.supervisor).post(url)
+    assert without_js.status_code == 302
+    assert without_js["Location"] == reverse("referrals:inbox")
