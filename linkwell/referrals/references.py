@@ -1,8 +1,8 @@
 """Human referral references such as ``LW-7K3D-9QX2``.
 
 Read out over the phone and typed from a letter, so the alphabet leaves out characters people
-confuse (0/O, 1/I/L, U/V) and the last character is a check character (Luhn mod N), which catches
-every single mistyped character and most swaps of neighbours before a lookup is even tried.
+confuse (0/O, 1/I/L, U/V) and the last character is a check character that catches every single
+mistyped character and every swap of neighbouring characters before a lookup is even tried.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ _SHAPE = re.compile(rf"^{PREFIX}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$")
 
 
 def check_character(body: str) -> str:
-    """Luhn mod N check character for ``body`` (characters of ALPHABET)."""
-    factor = 2
-    total = 0
-    for char in reversed(body):
-        addend = factor * _INDEX[char]
-        factor = 1 if factor == 2 else 2
-        total += addend // _N + addend % _N
-    return ALPHABET[(_N - total % _N) % _N]
+    """The check character: position-weighted sum modulo 29 (a prime, the alphabet's size).
+
+    With weights 1..8 the whole code's weighted sum is 0 mod 29, so any single changed character
+    (weight times a non-zero difference) and any swap of neighbours (weights differ by one) leave
+    a non-zero remainder: both are always caught.
+    """
+    total = sum((i + 1) * _INDEX[c] for i, c in enumerate(body))
+    weight = len(body) + 1
+    # Solve weight * check + total ≡ 0 (mod N); N is prime, so the weight has an inverse.
+    return ALPHABET[(-total * pow(weight, -1, _N)) % _N]
 
 
 def generate_reference() -> str:

@@ -32,6 +32,17 @@ def test_any_single_mistyped_character_is_caught(data):
     assert not is_valid_reference(typo)
 
 
+@given(st.data())
+def test_any_swap_of_neighbouring_characters_is_caught(data):
+    reference = generate_reference()
+    code = reference[3:].replace("-", "")
+    i = data.draw(st.integers(min_value=0, max_value=len(code) - 2))
+    if code[i] == code[i + 1]:
+        return  # swapping equal characters changes nothing
+    swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
+    assert not is_valid_reference(f"LW-{swapped[:4]}-{swapped[4:]}")
+
+
 @given(st.sampled_from([" ", "-", ""]), st.booleans())
 def test_normalising_is_case_and_spacing_insensitive(sep, lower):
     reference = generate_reference()
