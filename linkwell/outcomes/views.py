@@ -60,6 +60,8 @@ def episode_outcomes(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     choices += [(f"{POLL_PREFIX}{p.uuid}", f"Poll: {p.question}") for p in polls]
     _label(data.due)
     _label(data.responses)
+    for response in data.responses:
+        response.score_text = score_text(response)  # type: ignore[attr-defined]
     return render(
         request,
         "outcomes/episode_outcomes.html",
@@ -81,6 +83,28 @@ def _label(rows: Any) -> None:
                 poll = code.startswith(POLL_PREFIX)
                 names[code] = f"Poll: {instrument.name}" if poll else instrument.short_name
         row.label = names[code]
+
+
+def score_text(response: Any) -> str:
+    """A stored score in words: the metric with its raw total, the total with its band, or each
+    ONS4 question with its band."""
+    if response.metric is not None:
+        return f"{response.metric} (raw total {response.total})"
+    if response.total is not None:
+        return (
+            f"{response.total} ({response.severity})" if response.severity else str(response.total)
+        )
+    if response.bands:
+        parts = []
+        for link_id, band in response.bands.items():
+            index = next(
+                (i for i, item in enumerate(REGISTRY["ons4"].items) if item.link_id == link_id), 0
+            )
+            parts.append(
+                f"{link_id.replace('_', ' ').capitalize()} {response.answers[index]} ({band})"
+            )
+        return "; ".join(parts)
+    return "Not scored (incomplete)"
 
 
 def _labelled(rows: list[Any]) -> list[Any]:

@@ -6,12 +6,16 @@ import csv
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkwell.common.errors import NotFound
 from linkwell.outcomes.instruments import REGISTRY, InvalidAnswers, get_instrument
 from linkwell.outcomes.instruments.swemwbs import CONVERSION, CONVERSION_CSV, load_conversion_table
+
+# Scoring is pure CPU; on a busy shared test host input generation can look "slow", which says
+# nothing about the code under test.
+PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 
 def _answers_summing_to(instrument_code: str, total: int) -> list[int]:
@@ -228,6 +232,7 @@ SUMMED = ["swemwbs", "wemwbs", "phq9", "gad7"]
 
 
 @pytest.mark.parametrize("code", SUMMED)
+@PROPERTY_SETTINGS
 @given(data=st.data())
 def test_scores_are_bounded_by_the_instrument_range(code, data):
     instrument = REGISTRY[code]
@@ -238,6 +243,7 @@ def test_scores_are_bounded_by_the_instrument_range(code, data):
 
 
 @pytest.mark.parametrize("code", SUMMED)
+@PROPERTY_SETTINGS
 @given(data=st.data())
 def test_raising_one_answer_never_lowers_the_score(code, data):
     instrument = REGISTRY[code]
@@ -252,6 +258,7 @@ def test_raising_one_answer_never_lowers_the_score(code, data):
 
 
 @pytest.mark.parametrize("code", SUMMED)
+@PROPERTY_SETTINGS
 @given(data=st.data())
 def test_any_blank_item_means_no_total(code, data):
     answers: list[int | None] = list(data.draw(_complete_forms(code)))
@@ -264,6 +271,7 @@ def test_any_blank_item_means_no_total(code, data):
     assert score.answered == len(answers) - len(blanks)
 
 
+@PROPERTY_SETTINGS
 @given(answers=st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=4, max_size=4))
 def test_ons4_bands_exactly_the_answered_items(answers):
     score = REGISTRY["ons4"].score(answers)

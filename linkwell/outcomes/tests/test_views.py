@@ -252,3 +252,14 @@ def test_the_due_page_lists_the_link_workers_people(world, episode, client_for):
 def test_pages_need_sign_in(episode):
     page = Client().get(f"/outcomes/episodes/{episode.uuid}/")
     assert page.status_code == 302
+
+
+def test_the_episode_page_shows_each_score_in_words(world, episode, client_for):
+    for code, answers in (("swemwbs", [3] * 7), ("phq9", [1] * 8 + [0]), ("ons4", [8, None, 3, 6])):
+        services.response_record(
+            episode=episode, instrument_code=code, answers=answers, actor=world.link_worker
+        )
+    html = client_for(world.link_worker).get(f"/outcomes/episodes/{episode.uuid}/").content.decode()
+    assert "19.25 (raw total 21)" in html
+    assert "8 (mild)" in html
+    assert "Life satisfaction 8 (high); Happiness 3 (low); Anxiety 6 (high)" in html
