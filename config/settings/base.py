@@ -199,6 +199,9 @@ LINKWELL = {
     "REFERRAL_REMINDER_WORKING_DAYS": [6, 9],
     "DEFAULT_SESSION_ALLOWANCE": 6,
     "SELF_REFERRAL_RATE_LIMIT_PER_HOUR": int(env("SELF_REFERRAL_RATE_LIMIT_PER_HOUR", "5")),
+    # Reverse proxies in front of the app (load balancer, nginx): the public form's rate limit
+    # keys on the client address they append to X-Forwarded-For. 0 = use the socket address.
+    "TRUSTED_PROXY_COUNT": int(env("TRUSTED_PROXY_COUNT", "0")),
     # The team that receives referrals sent without one (public form, API); empty = the first
     # team of the first active social prescribing service.
     "INTAKE_TEAM_UUID": env("INTAKE_TEAM_UUID", ""),

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -358,8 +359,23 @@ def referral_assign(request: HttpRequest, referral_uuid: UUID) -> HttpResponse:
 
 
 def _client_key(request: HttpRequest) -> str:
-    """Who is submitting, for rate limiting (the service stores only a hash of it)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """Who is submitting, for rate limiting (the service stores only a hash of it).
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies the socket address is the nearest proxy's, so the
+    client is the address the outermost trusted proxy appended to X-Forwarded-For; anything to
+    its left was written by the client and could be forged to dodge the limit.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    rules: dict[str, Any] = settings.LINKWELL  # type: ignore[misc]  # a plain settings dict
+    proxies = int(rules.get("TRUSTED_PROXY_COUNT", 0))
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    return forwarded[-proxies] if len(forwarded) >= proxies else remote
 
 
 @require_http_methods(["GET", "POST"])

@@ -635,3 +635,29 @@ def test_nobody_else_can_mark_a_supervisors_alert_read(world, client_for):
     without_js = client_for(world.supervisor).post(url)
     assert without_js.status_code == 302
     assert without_js["Location"] == reverse("referrals:inbox")
+
+
+def test_behind_a_proxy_the_rate_limit_keys_on_the_address_the_proxy_saw(client, world, settings):
+    settings.LINKWELL = {
+        **settings.LINKWELL,
+        "SELF_REFERRAL_RATE_LIMIT_PER_HOUR": 1,
+        "TRUSTED_PROXY_COUNT": 1,
+    }
+    url = reverse("public:self_refer")
+    first = client.post(url, self_referral_data(), HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert first.status_code == 302
+    # Another person behind the same proxy is not blocked by the first one.
+    other = client.post(
+        url,
+        self_referral_data(given_name="Ann", family_name="Other"),
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert other.status_code == 302
+    # A forged address on the left does not dodge the limit: the proxy's entry is what counts.
+    forged = client.post(
+        url,
+        self_referral_data(given_name="Bo", family_name="Again"),
+        HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7",
+    )
+    assert forged.status_code == 429
+    assert Referral.objects.count() == 2
