@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import (
+    Attribute,
     Language,
     Schedule,
     Service,
@@ -218,3 +219,43 @@ def service_get_public(*, service_id: uuid.UUID | str) -> Service:
     if service is None:
         raise NotFound("That service is not in the directory.")
     return service
+
+
+def services_visible(*, now: dt.datetime | None = None) -> QuerySet[Service]:
+    """Services the public may see: a public status and verified within the hide period."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=hide_after_days())
+    return Service.objects.filter(status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
+
+
+def hsds_service_page(
+    *,
+    search: str = "",
+    taxonomy_term_id: uuid.UUID | None = None,
+    taxonomy_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+    modified_after: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[uuid.UUID]]:
+    """(total, ids of one page) of visible services for the HSDS API's /services filters."""
+    qs = services_visible()
+    if taxonomy_term_id is not None:
+        qs = qs.filter(
+            id__in=Attribute.objects.filter(taxonomy_term_id=taxonomy_term_id).values("link_id")
+        )
+    if taxonomy_id is not None:
+        qs = qs.filter(
+            id__in=Attribute.objects.filter(taxonomy_term__taxonomy_id=taxonomy_id).values(
+                "link_id"
+            )
+        )
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    if modified_after is not None:
+        qs = qs.filter(linkwell_updated_at__gte=modified_after)
+    if search.strip():
+        sql, params = qs.values("id").query.sql_with_params()
+        ranked = [sid for sid, _ in backend().rank(query=search, candidates_sql=sql, params=params)]
+        return len(ranked), ranked[offset : offset + limit]
+    ids = list(qs.order_by("name", "id").values_list("id", flat=True)[offset : offset + limit])
+    return qs.count(), ids
