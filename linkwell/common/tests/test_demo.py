@@ -16,6 +16,10 @@ from linkwell.common.statuses import TaskStatus
 from linkwell.people.models import Person, PossibleDuplicate
 from linkwell.referrals.models import Referral, ReferralSource, ReferralStatusChange
 
+# Every test here uses the database; the mark also makes pytest-django create the test database
+# before the module's shared demo (below) is loaded into it.
+pytestmark = pytest.mark.django_db
+
 DEMO_LOGINS = ["linkworker", "supervisor", "referrer", "provider", "volunteer", "commissioner"]
 DEMO_LOGINS.append("admin")
 
@@ -32,6 +36,8 @@ def demo_db(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         from django.db import connection, transaction
 
+        name = str(connection.settings_dict["NAME"])
+        assert "memory" in name or "test" in name, f"not a test database: {name}"
         transaction.set_autocommit(False)
         try:
             output = _load(people=40, seed=7)
@@ -51,7 +57,6 @@ def demo(demo_db, django_db_blocker):
 # These two run first: the module's demo database (below) is shared by every later test.
 
 
-@pytest.mark.django_db
 def test_demo_is_never_mixed_into_a_database_with_other_data():
     Organisation.objects.create(name="A real service", kind=OrganisationKind.OTHER)
     with pytest.raises(CommandError, match="empty database"):
@@ -59,7 +64,6 @@ def test_demo_is_never_mixed_into_a_database_with_other_data():
     assert not Organisation.objects.filter(name=DEMO_SERVICE_NAME).exists()
 
 
-@pytest.mark.django_db
 def test_people_below_one_is_refused_with_a_clear_message():
     with pytest.raises(CommandError, match="at least 1"):
         _load(people=0)
