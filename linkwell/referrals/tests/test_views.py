@@ -661,3 +661,14 @@ def test_behind_a_proxy_the_rate_limit_keys_on_the_address_the_proxy_saw(client,
     )
     assert forged.status_code == 429
     assert Referral.objects.count() == 2
+
+
+def test_the_referrer_reads_the_status_in_plain_words(world, client_for):
+    referral = make_referral(world)
+    services.referral_transition(
+        referral=referral, to_status="rejected", actor=world.link_worker, reason="Not eligible"
+    )
+    html = client_for(world.referrer).get(reverse("referrals:detail", args=[referral.uuid]))
+    text = html.content.decode()
+    assert "Declined: Not eligible" in text
+    assert "No message yet." in text
