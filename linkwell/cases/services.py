@@ -103,7 +103,11 @@ def episode_open(
 
 
 def _lock(episode: Episode) -> Episode:
-    return Episode.objects.select_for_update().select_related("team", "person").get(pk=episode.pk)
+    return (
+        Episode.objects.select_for_update(of=("self",))
+        .select_related("team", "person")
+        .get(pk=episode.pk)
+    )
 
 
 @transaction.atomic

@@ -506,7 +506,7 @@ def referral_create_self(*, client_key: str, details: dict[str, Any]) -> Referra
 
 def _lock(referral: Referral) -> Referral:
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("team", "person", "assigned_to")
         .get(pk=referral.pk)
     )
@@ -679,7 +679,7 @@ def referral_deadline_sweep_run(*, today: dt.date | None = None) -> dict[str, in
 @transaction.atomic
 def _sweep_one(*, pk: int, today: dt.date, reminder_days: list[int]) -> tuple[bool, bool]:
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("team", "assigned_to")
         .filter(pk=pk, status=TaskStatus.REQUESTED)
         .first()
