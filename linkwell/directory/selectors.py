@@ -259,3 +259,84 @@ def hsds_service_page(
         return len(ranked), ranked[offset : offset + limit]
     ids = list(qs.order_by("name", "id").values_list("id", flat=True)[offset : offset + limit])
     return qs.count(), ids
+
+
+@dataclass
+class ServicePage:
+    """Everything the public service page shows, loaded in a fixed number of queries."""
+
+    service: Service
+    places: list[dict[str, object]]  # {"location", "addresses", "latitude", "longitude"}
+    schedules: list[Schedule]
+    phones: list[str]
+    emails: list[str]
+    languages: list[str]
+    needs: list[str]
+    modes: list[str]
+
+
+def service_page_public(*, service_id: uuid.UUID | str) -> ServicePage:
+    """A visible service with what its page shows; NotFound when hidden or unknown."""
+    from linkwell.common.errors import NotFound
+
+    from .models import Address, Contact, Phone
+
+    try:
+        sid = uuid.UUID(str(service_id))
+    except ValueError:
+        raise NotFound("That service is not in the directory.") from None
+    service = services_visible().select_related("organization", "profile").filter(id=sid).first()
+    if service is None:
+        raise NotFound("That service is not in the directory.")
+    sals = list(ServiceAtLocation.objects.filter(service=service).select_related("location"))
+    location_ids = [s.location_id for s in sals if s.location_id]
+    addresses: dict[uuid.UUID, list[Address]] = {}
+    for address in Address.objects.filter(location_id__in=location_ids, address_type="physical"):
+        addresses.setdefault(address.location_id, []).append(address)  # type: ignore[arg-type]
+    places = [
+        {
+            "location": s.location,
+            "addresses": addresses.get(s.location_id, []),  # type: ignore[arg-type]
+        }
+        for s in sals
+        if s.location is not None
+    ]
+    schedules = list(
+        Schedule.objects.filter(Q(service=service) | Q(service_at_location__in=sals)).order_by("id")
+    )
+    phones = list(
+        Phone.objects.filter(Q(service=service) | Q(service_at_location__in=sals)).values_list(
+            "number", flat=True
+        )
+    )
+    if not phones and service.organization_id:
+        phones = list(
+            Phone.objects.filter(organization_id=service.organization_id).values_list(
+                "number", flat=True
+            )
+        )
+    emails = [service.email] if service.email else []
+    emails += [
+        e
+        for e in Contact.objects.filter(service=service).values_list("email", flat=True)
+        if e and e not in emails
+    ]
+    languages = sorted(
+        {
+            str(name or code)
+            for name, code in Language.objects.filter(service=service).values_list("name", "code")
+            if name or code
+        }
+    )
+    return ServicePage(
+        service=service,
+        places=places,
+        schedules=schedules,
+        phones=list(dict.fromkeys(phones)),
+        emails=emails,
+        languages=languages,
+        needs=list(ServiceNeed.objects.filter(service=service).values_list("need", flat=True)),
+        modes=list(
+            ServiceDeliveryMode.objects.filter(service=service).values_list("mode", flat=True)
+        ),
+    )

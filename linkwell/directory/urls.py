@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("services/<str:service_id>/", views.service_detail, name="service"),
+]

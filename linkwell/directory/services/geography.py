@@ -60,7 +60,7 @@ def postcodes_import(*, path: Path, actor: object = None) -> tuple[int, int]:
         _save(batch)
         loaded += len(batch)
     audit_log(
-        action="directory.postcodes_import",
+        action="postcodes.import",
         object_type="Postcode",
         object_id=path.name[:64],
         actor=actor,
