@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from linkwell.accounts.models import Role
 from linkwell.audit.services import audit_log
@@ -41,15 +41,35 @@ def _team_q(user: Any) -> Q | None:
     return None
 
 
+def _visible_person_ids(team_q: Q) -> QuerySet[Any]:
+    """person ids with a referral or an episode in the teams: one UNION subquery, which both
+    engines turn into index lookups of people by id (an OR of two EXISTS made SQLite run two
+    correlated subqueries for every person on the register)."""
+    referral_model = apps.get_model("referrals", "Referral")
+    episode_model = apps.get_model("cases", "Episode")
+    referred = referral_model.objects.filter(team_q).values("person_id").order_by()
+    supported = episode_model.objects.filter(team_q).values("person_id").order_by()
+    return referred.union(supported)
+
+
 def person_visible_q(user: Any) -> Q:
     """A filter on Person for the records ``user`` may see (empty for roles that see none)."""
     team_q = _team_q(user)
     if team_q is None:
         return Q(pk__in=[])
+    return Q(pk__in=_visible_person_ids(team_q))
+
+
+def person_is_visible(*, user: Any, person: Person) -> bool:
+    """Whether ``user`` may see this one person (two small indexed lookups, no audit row)."""
+    team_q = _team_q(user)
+    if team_q is None:
+        return False
     referral_model = apps.get_model("referrals", "Referral")
     episode_model = apps.get_model("cases", "Episode")
-    return Q(Exists(referral_model.objects.filter(team_q, person_id=OuterRef("pk")))) | Q(
-        Exists(episode_model.objects.filter(team_q, person_id=OuterRef("pk")))
+    return (
+        referral_model.objects.filter(team_q, person_id=person.pk).exists()
+        or episode_model.objects.filter(team_q, person_id=person.pk).exists()
     )
 
 
@@ -83,7 +103,7 @@ def person_get_for_user(*, user: Any, person_uuid: uuid_lib.UUID | str) -> Perso
     if person is None:
         raise NotFound("No such person.")
     person = _survivor(person)
-    if not Person.objects.filter(person_visible_q(user), pk=person.pk).exists():
+    if not person_is_visible(user=user, person=person):
         raise NotFound("No such person.")
     detail: dict[str, Any] = {}
     if person.uuid != wanted:
@@ -169,7 +189,7 @@ def consents_in_force(*, person: Person) -> dict[str, bool]:
 
 def consent_list_for_user(*, user: Any, person: Person) -> QuerySet[Consent]:
     """A person's consent history, newest first; ``person`` must come from person_get_for_user."""
-    if not Person.objects.filter(person_visible_q(user), pk=person.pk).exists():
+    if not person_is_visible(user=user, person=person):
         raise NotFound("No such person.")
     return Consent.objects.filter(person=person).select_related("recorded_by")
 
