@@ -1,0 +1,325 @@
+"""The front door: the referrer's page, the API (idempotent) and the public form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from linkwell.accounts.models import Organisation, Role, Team
+from linkwell.audit.services import audit_log
+from linkwell.common.errors import ApplicationError, Conflict, Forbidden
+from linkwell.common.needs import SAFEGUARDING_NEED, validate_need_codes
+from linkwell.common.statuses import TaskStatus
+from linkwell.common.working_days import add_working_days
+from linkwell.notifications.models import AlertKind
+from linkwell.notifications.services import alert_create
+from linkwell.people.models import ConsentMethod, ConsentPurpose
+from linkwell.people.services import consent_record, person_create
+
+from ..models import IdempotencyRecord, Referral, ReferralSource, SelfReferralAttempt, Urgency
+from ..risk import find_risk_words
+from ._common import (
+    API_FIELDS,
+    PERSON_FIELDS,
+    REFERRING_ROLES,
+    SELF_REFERRAL_FIELDS,
+    URGENCY_RESPONSE_WORKING_DAYS,
+    TooManyRequests,
+    _choice,
+    _history,
+    _rule,
+    _supervisors,
+    _unique_reference,
+    intake_team,
+    referral_url,
+)
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: Any,
+    source: str,
+    reason: str,
+    person_details: dict[str, Any],
+    team: Team | None = None,
+    suggested_needs: Sequence[str] = (),
+    urgency: str = Urgency.ROUTINE,
+    risk_of_harm: bool = False,
+    safeguarding_concern: bool = False,
+    risk_details: str = "",
+    consent_confirmed: bool,
+    referring_organisation: Organisation | None = None,
+    referrer_name: str = "",
+    referrer_contact: str = "",
+) -> Referral:
+    """Make a referral for a new person record; ``actor`` is None for the public form.
+
+    The person is created from ``person_details`` and their consent to support recorded; any
+    possible duplicates are flagged for a link worker (never merged automatically). The referral
+    goes to ``team`` or the intake team, status "requested", with a response deadline in working
+    days (2 if urgent, 5 if soon, otherwise REFERRAL_RESPONSE_WORKING_DAYS).
+
+    Risk: when the referrer flags risk of harm or safeguarding, "safety" is among the needs, or
+    the reason mentions risk (referrals.risk), the referral is flagged and every supervisor of the
+    team is alerted at once.
+    """
+    if actor is not None and getattr(actor, "role", None) not in REFERRING_ROLES:
+        raise Forbidden("Your role cannot make referrals.")
+    source = _choice(source, ReferralSource.values, "source", "The referral source")
+    urgency = _choice(urgency, Urgency.values, "urgency", "Urgency")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the person is being referred."})
+    if not consent_confirmed:
+        raise ValidationError(
+            {
+                "consent_confirmed": "The person must agree to be referred and contacted before "
+                "the referral can be sent."
+            }
+        )
+    try:
+        needs = validate_need_codes(list(suggested_needs))
+    except ValidationError as exc:
+        raise ValidationError({"suggested_needs": exc.messages}) from None
+    if not isinstance(person_details, dict):
+        raise ValidationError({"person": "Give the person's details."})
+
+    if actor is not None and actor.role == Role.REFERRER:
+        if referring_organisation is None:
+            referring_organisation = actor.organisation
+        elif referring_organisation.pk != actor.organisation_id:
+            raise Forbidden("You can only refer on behalf of your own organisation.")
+    if team is None:
+        team = intake_team()
+        if team is None:
+            raise ApplicationError(
+                "No social prescribing team is set up to receive referrals yet. "
+                "Ask an administrator to add one."
+            )
+
+    # person_create also runs person_flag_duplicates: possible duplicates go to a link worker's
+    # review list, never merged automatically.
+    person = person_create(actor=actor, **person_details)
+    reference = _unique_reference()
+    consent_record(
+        person=person,
+        purpose=ConsentPurpose.SUPPORT,
+        given=True,
+        actor=actor,
+        method=ConsentMethod.ONLINE if source == ReferralSource.SELF else ConsentMethod.REFERRER,
+        note=f"Agreed to be referred and contacted (referral {reference}).",
+    )
+
+    words = find_risk_words(reason)
+    auto_notes = []
+    if words.harm_to_self and not risk_of_harm:
+        risk_of_harm = True
+        auto_notes.append(", ".join(words.harm_to_self))
+    if words.harm_from_others and not safeguarding_concern:
+        safeguarding_concern = True
+        auto_notes.append(", ".join(words.harm_from_others))
+    if SAFEGUARDING_NEED in needs and not safeguarding_concern:
+        safeguarding_concern = True
+        auto_notes.append(f'the need "{SAFEGUARDING_NEED}"')
+    risk_details = (risk_details or "").strip()
+    if auto_notes:
+        note = "Flagged automatically: the referral mentions " + "; ".join(auto_notes) + "."
+        risk_details = f"{risk_details}\n{note}".strip()
+
+    today = timezone.localdate()
+    days = URGENCY_RESPONSE_WORKING_DAYS.get(
+        Urgency(urgency), _rule("REFERRAL_RESPONSE_WORKING_DAYS")
+    )
+    days = min(days, _rule("REFERRAL_RESPONSE_WORKING_DAYS"))
+    now = timezone.now()
+    referral = Referral(
+        reference=reference,
+        person=person,
+        source=source,
+        referring_organisation=referring_organisation,
+        referred_by=actor,
+        referrer_name=(referrer_name or "").strip(),
+        referrer_contact=(referrer_contact or "").strip(),
+        team=team,
+        reason=reason,
+        suggested_needs=needs,
+        urgency=urgency,
+        risk_of_harm=risk_of_harm,
+        safeguarding_concern=safeguarding_concern,
+        risk_details=risk_details,
+        consent_confirmed=True,
+        status=TaskStatus.REQUESTED,
+        status_changed_at=now,
+        response_due=add_working_days(today, days),
+    )
+    referral.full_clean()
+    referral.save()
+    _history(referral=referral, from_status="", to_status=TaskStatus.REQUESTED, actor=actor, at=now)
+    audit_log(
+        action="create",
+        obj=referral,
+        person=person,
+        actor=actor,
+        detail={
+            "reference": reference,
+            "source": source,
+            "team": str(team.uuid),
+            "risk_of_harm": risk_of_harm,
+            "safeguarding_concern": safeguarding_concern,
+            "risk_words": list(words.all),
+        },
+    )
+    if risk_of_harm or safeguarding_concern:
+        alert_create(
+            recipients=_supervisors(team),
+            kind=AlertKind.RISK,
+            message=f"A referral needs your attention today (possible risk): {reference}",
+            url=referral_url(referral),
+            obj=referral,
+        )
+    return referral
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(*, actor: Any, key: str, fingerprint: str) -> Referral | None:
+    record = (
+        IdempotencyRecord.objects.filter(user=actor, key=key).select_related("referral").first()
+    )
+    if record is None:
+        return None
+    if record.request_fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different referral. "
+            "Send a new key for a new referral.",
+            extra={"reference": record.referral.reference},
+        )
+    return record.referral
+
+
+def _api_kwargs(*, actor: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(payload) - API_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+    kwargs = {k: v for k, v in payload.items() if k not in ("person", "team") and v is not None}
+    person = payload.get("person")
+    if not isinstance(person, dict):
+        raise ValidationError({"person": "Give the person's details."})
+    person_details = {k: v for k, v in person.items() if v is not None}
+    dob = person_details.get("date_of_birth")
+    if isinstance(dob, str):
+        try:
+            parsed = dt.date.fromisoformat(dob)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValidationError({"date_of_birth": "Give the date of birth as YYYY-MM-DD."})
+        person_details["date_of_birth"] = parsed
+    kwargs["person_details"] = person_details
+    kwargs.setdefault("consent_confirmed", False)
+    kwargs.setdefault("reason", "")
+    kwargs.setdefault("source", "")
+    team_uuid = payload.get("team")
+    if team_uuid:
+        team = Team.objects.filter(uuid=team_uuid).first()
+        if team is None:
+            raise ValidationError({"team": "No such team."})
+        kwargs["team"] = team
+    return kwargs
+
+
+@transaction.atomic
+def referral_create_via_api(
+    *, actor: Any, idempotency_key: str, payload: dict[str, Any]
+) -> tuple[Referral, bool]:
+    """Create a referral once per (user, Idempotency-Key); a retry returns the first one.
+
+    Returns ``(referral, created)``. The same key with a different payload is a Conflict (409).
+    Two concurrent requests with one key create one referral: the unique constraint on
+    (user, key) makes the second insert fail, its savepoint is rolled back (person, referral,
+    audit rows and all) and the first request's referral is returned.
+    """
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise ValidationError("Send an Idempotency-Key header with a new unique value.")
+    if len(key) > 200:
+        raise ValidationError("The Idempotency-Key header must be at most 200 characters.")
+    fingerprint = _fingerprint(payload)
+    existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            referral = referral_create(actor=actor, **_api_kwargs(actor=actor, payload=payload))
+            IdempotencyRecord.objects.create(
+                key=key, user=actor, request_fingerprint=fingerprint, referral=referral
+            )
+    except IntegrityError:
+        # Another request with this key won the race; its referral is the one.
+        existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return referral, True
+
+
+def _client_hash(client_key: str) -> str:
+    # Keyed with SECRET_KEY, so stored hashes cannot be turned back into addresses by guessing.
+    return hmac.new(settings.SECRET_KEY.encode(), client_key.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def referral_create_self(*, client_key: str, details: dict[str, Any]) -> Referral:
+    """A self-referral from the public form (no account): source "self", consent "online".
+
+    ``details`` is flat: person fields (PERSON_FIELDS: given_name, family_name, date_of_birth,
+    postcode, phone, email, preferred_contact_method...) beside the referral fields
+    (SELF_REFERRAL_FIELDS: reason, suggested_needs, risk_of_harm, safeguarding_concern,
+    risk_details, consent_confirmed, urgency). Any other key is refused, so nothing the person
+    wrote is silently dropped.
+
+    Rate limited per client (``client_key``, e.g. the address; only a keyed hash is stored):
+    at most LINKWELL["SELF_REFERRAL_RATE_LIMIT_PER_HOUR"] referrals an hour, then
+    TooManyRequests (429). A submission refused for bad input changes nothing and does not count.
+    """
+    client_hash = _client_hash(client_key or "")
+    now = timezone.now()
+    limit = _rule("SELF_REFERRAL_RATE_LIMIT_PER_HOUR")
+    recent = SelfReferralAttempt.objects.filter(
+        client_hash=client_hash, at__gte=now - dt.timedelta(hours=1)
+    ).count()
+    if recent >= limit:
+        raise TooManyRequests(
+            "We have received several referrals from this device in the last hour, so we cannot "
+            "take another one just now. Please try again in an hour, or phone us. If you are in "
+            "danger now call 999; for urgent help call NHS 111 or Samaritans on 116 123."
+        )
+    unknown = sorted(set(details) - PERSON_FIELDS - SELF_REFERRAL_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+    person_details = {k: v for k, v in details.items() if k in PERSON_FIELDS}
+    referral_details = {k: v for k, v in details.items() if k in SELF_REFERRAL_FIELDS}
+    referral_details.setdefault("reason", "")
+    referral_details.setdefault("consent_confirmed", False)
+    referral = referral_create(
+        actor=None,
+        source=ReferralSource.SELF,
+        person_details=person_details,
+        referrer_name="Self-referral",
+        **referral_details,
+    )
+    SelfReferralAttempt.objects.create(client_hash=client_hash, at=now)
+    return referral
