@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("outcomes:risk_flags", "Risk flags", ("link_worker", "supervisor", "admin")),
     ("referrals:new", "Make a referral", ("referrer", "link_worker", "supervisor")),
     ("referrals:my_referrals", "My referrals", ("referrer",)),
+    ("people:list", "People", ("link_worker", "supervisor", "admin")),
     ("people:duplicates", "Possible duplicates", ("link_worker", "supervisor", "admin")),
     ("audit:search", "Audit log", ("supervisor", "admin")),
     ("accounts:security", "Security", ()),
@@ -31,5 +32,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             url = reverse(name)
         except NoReverseMatch:
             continue  # the page's app is not installed in this deployment
-        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+        items.append({"url": url, "label": label, "current": False})
+    # Only the most specific matching item is current (/people/duplicates/ is not also /people/).
+    matching = [item for item in items if request.path.startswith(str(item["url"]))]
+    if matching:
+        max(matching, key=lambda item: len(str(item["url"])))["current"] = True
     return {"nav_items": items}

@@ -205,3 +205,20 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, person):
     response = client.get(reverse("people:detail", args=[person.uuid]))
     assert response.status_code == 302
     assert "/accounts/login/" in response.url
+
+
+def test_navigation_marks_only_the_duplicates_page_current(world, client_for, pair):
+    response = client_for(world.link_worker).get(reverse("people:duplicates"))
+    current = [item["label"] for item in response.context["nav_items"] if item["current"]]
+    assert current == ["Possible duplicates"]
+    labels = [item["label"] for item in response.context["nav_items"]]
+    assert "People" in labels
+
+
+def test_people_list_page_searches(world, client_for, person):
+    response = client_for(world.link_worker).get(reverse("people:list"), {"q": "okafor"})
+    assert response.status_code == 200
+    assert "Peggy Okafor" in response.content.decode()
+    assert (
+        client_for(world.link_worker).get(reverse("people:list"), {"q": "zzz"}).status_code == 200
+    )
