@@ -216,7 +216,8 @@ def poll_list_for_team(*, team: Any) -> QuerySet[Poll]:
 
 
 class LinkUnusable(ApplicationError):
-    """The self-completion link cannot be used; ``reason`` is "invalid", "used" or "expired"."""
+    """The self-completion link cannot be used; ``reason`` is "invalid", "used", "expired" or
+    "withdrawn" (the measure is no longer needed)."""
 
     status_code = 410
 
@@ -225,6 +226,7 @@ class LinkUnusable(ApplicationError):
             "invalid": "This link is not valid. Please ask the person who sent it for a new one.",
             "used": "This questionnaire has already been completed. Thank you.",
             "expired": "This link has expired. Please ask the person who sent it for a new one.",
+            "withdrawn": "This questionnaire is no longer needed, so there is nothing to fill in.",
         }
         super().__init__(messages[reason], extra={"reason": reason})
         self.reason = reason
@@ -246,8 +248,10 @@ def self_completion_link_resolve(*, token: str) -> SelfCompletionLink:
         link = None
     if link is None:
         raise LinkUnusable("invalid")
-    if link.used_at is not None or link.due.status != DueStatus.DUE:
+    if link.used_at is not None or link.due.status == DueStatus.COMPLETED:
         raise LinkUnusable("used")
+    if link.due.status == DueStatus.CANCELLED:
+        raise LinkUnusable("withdrawn")
     if link.expires_at <= timezone.now():
         raise LinkUnusable("expired")
     return link

@@ -95,14 +95,13 @@ def score_text(response: Any) -> str:
             f"{response.total} ({response.severity})" if response.severity else str(response.total)
         )
     if response.bands:
-        parts = []
-        for link_id, band in response.bands.items():
-            index = next(
-                (i for i, item in enumerate(REGISTRY["ons4"].items) if item.link_id == link_id), 0
-            )
-            parts.append(
-                f"{link_id.replace('_', ' ').capitalize()} {response.answers[index]} ({band})"
-            )
+        # In question order: PostgreSQL's jsonb does not keep the order keys were written in.
+        parts = [
+            f"{item.link_id.replace('_', ' ').capitalize()} {value} "
+            f"({response.bands[item.link_id]})"
+            for item, value in zip(REGISTRY["ons4"].items, response.answers, strict=True)
+            if item.link_id in response.bands
+        ]
         return "; ".join(parts)
     return "Not scored (incomplete)"
 

@@ -380,3 +380,13 @@ def test_another_teams_poll_cannot_be_used(world, episode, other_episode):
             answers=[1],
             actor=world.link_worker,
         )
+
+
+def test_a_link_for_a_cancelled_measure_says_it_is_no_longer_needed(world, episode):
+    due = _due(episode)
+    issued = services.self_completion_link_create(due=due, actor=world.link_worker)
+    DueMeasure.objects.filter(pk=due.pk).update(status=DueStatus.CANCELLED)
+    with pytest.raises(LinkUnusable) as excinfo:
+        services.self_completion_submit(token=issued.token, answers=[4] * 7)
+    assert excinfo.value.reason == "withdrawn"
+    assert not QuestionnaireResponse.objects.exists()
