@@ -15,7 +15,10 @@ from django.utils import timezone
 from linkwell.accounts.models import User
 from linkwell.audit.services import audit_log
 from linkwell.common.errors import NotFound
+from linkwell.people.models import ConsentPurpose, Person
+from linkwell.people.selectors import consent_in_force
 
+from .backends import SmsError, SmsMessage, get_sms_backend
 from .models import Alert, AlertKind
 
 logger = logging.getLogger(__name__)
@@ -88,4 +91,39 @@ def alert_mark_read(*, alert: Alert, user: User) -> Alert:
     return alert
 
 
-__all__ = ["AlertKind", "alert_create", "alert_mark_read"]
+__all__ = ["AlertKind", "alert_create", "alert_mark_read", "sms_send", "sms_send_to_person"]
+
+
+def sms_send(*, to: str, body: str, reference: str = "") -> bool:
+    """Send one text message through settings.SMS_BACKEND; False (and logged) if it failed.
+
+    Callers writing to a person use ``sms_send_to_person``, which checks their consent.
+    """
+    to = (to or "").strip()
+    if not to:
+        return False
+    try:
+        get_sms_backend().send(SmsMessage(to=to, body=body, reference=reference))
+    except SmsError:
+        logger.exception("Could not send a text message")
+        return False
+    return True
+
+
+def sms_send_to_person(*, person: Person, body: str, actor: Any = None) -> bool:
+    """Text the person if they have a phone number and consent to texts is in force now.
+
+    Sent after the surrounding transaction commits, so a rolled-back change sends nothing;
+    returns whether a message was queued. The audit row names the purpose, never the text.
+    """
+    if not person.phone or not consent_in_force(person=person, purpose=ConsentPurpose.CONTACT_SMS):
+        return False
+    audit_log(
+        action="create",
+        object_type="SmsMessage",
+        person=person,
+        actor=actor,
+        detail={"purpose": ConsentPurpose.CONTACT_SMS},
+    )
+    transaction.on_commit(partial(sms_send, to=person.phone, body=body, reference=str(person.uuid)))
+    return True
