@@ -16,6 +16,8 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("people:list", "People", ("link_worker", "supervisor", "admin")),
     ("people:duplicates", "Possible duplicates", ("link_worker", "supervisor", "admin")),
     ("audit:search", "Audit log", ("supervisor", "admin")),
+    ("directory:search", "Directory", ("link_worker", "supervisor", "referrer")),
+    ("directory:manage", "Your listings", ("provider", "admin")),
     ("accounts:security", "Security", ()),
 ]
 

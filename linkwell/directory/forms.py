@@ -58,3 +58,51 @@ class DirectorySearchForm(forms.Form):
         if data.get("distance") and not data.get("postcode"):
             self.add_error("postcode", "Enter your postcode to search within a distance.")
         return data
+
+
+class ListingForm(forms.Form):
+    """What a provider can change about a listing; the HSDS record keeps the rest."""
+
+    name = forms.CharField(label="Name of the service", max_length=200)
+    description = forms.CharField(
+        label="What it offers", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    status = forms.ChoiceField(
+        label="Is it running?",
+        choices=[
+            ("active", "Running"),
+            ("temporarily closed", "Temporarily closed"),
+            ("inactive", "Not running for now (hidden)"),
+            ("defunct", "Closed for good (hidden)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    application_process = forms.CharField(
+        label="How people get in", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    access = forms.ChoiceField(
+        label="Can people contact you themselves?",
+        choices=[("self_referral", "Yes"), ("referral_needed", "No, they need a referral")],
+        widget=forms.RadioSelect,
+    )
+    cost = forms.ChoiceField(
+        label="Cost",
+        choices=[("free", "Free"), ("paid", "There is a cost"), ("unknown", "Not sure")],
+        widget=forms.RadioSelect,
+    )
+    fees_description = forms.CharField(label="Cost details", required=False, max_length=500)
+    needs = forms.MultipleChoiceField(
+        label="Helps with", choices=NEED_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    delivery_modes = forms.MultipleChoiceField(
+        label="How it runs", choices=DeliveryMode.choices, widget=forms.CheckboxSelectMultiple
+    )
+    typical_wait_days = forms.IntegerField(
+        label="Typical wait in days", required=False, min_value=0, max_value=3650
+    )
+    capacity = forms.IntegerField(
+        label="How many people it can take at a time", required=False, min_value=0
+    )
+    email = forms.EmailField(label="Email", required=False)
+    url = forms.URLField(label="Website", required=False, assume_scheme="https")
+    alert = forms.CharField(label="Notice to show (optional)", required=False, max_length=500)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from .models import (
     Attribute,
     Language,
+    ListingChange,
     Schedule,
     Service,
     ServiceAtLocation,
@@ -340,3 +341,61 @@ def service_page_public(*, service_id: uuid.UUID | str) -> ServicePage:
             ServiceDeliveryMode.objects.filter(service=service).values_list("mode", flat=True)
         ),
     )
+
+
+def listings_for_user(*, user: object) -> QuerySet[Service]:
+    """The listings a user may edit: a provider's own organisation's, or all for a manager."""
+    from linkwell.common.errors import Forbidden
+
+    from .services.listings import is_directory_manager
+
+    qs = Service.objects.select_related("organization", "profile").order_by("name", "id")
+    if is_directory_manager(user):  # type: ignore[arg-type]
+        return qs
+    if getattr(user, "role", None) == "provider" and getattr(user, "organisation_id", None):
+        return qs.filter(organization__linkwell_organisation_id=user.organisation_id)  # type: ignore[attr-defined]
+    raise Forbidden("Only providers and directory managers keep listings.")
+
+
+def listing_get_for_user(*, user: object, service_id: uuid.UUID | str) -> Service:
+    """One editable listing; NotFound for anyone else's, so its existence is not revealed."""
+    from linkwell.common.errors import Forbidden, NotFound
+
+    try:
+        sid = uuid.UUID(str(service_id))
+        service = listings_for_user(user=user).filter(id=sid).first()
+    except (ValueError, Forbidden):
+        service = None
+    if service is None:
+        raise NotFound("Listing not found.")
+    return service
+
+
+def listing_history(*, service: Service) -> QuerySet[ListingChange]:
+    return ListingChange.objects.filter(service_ref=service.id).select_related(
+        "actor", "reviewed_by"
+    )
+
+
+def listing_changes_pending(*, user: object) -> QuerySet[ListingChange]:
+    """The directory manager's review queue, oldest first."""
+    from linkwell.common.errors import Forbidden
+
+    from .services.listings import is_directory_manager
+
+    if not is_directory_manager(user):  # type: ignore[arg-type]
+        raise Forbidden("Only directory managers review listing changes.")
+    return (
+        ListingChange.objects.filter(status="pending")
+        .select_related("service", "organization", "actor")
+        .order_by("created_at")
+    )
+
+
+def listing_change_get_for_user(*, user: object, change_id: uuid.UUID | str) -> ListingChange:
+    from linkwell.common.errors import Forbidden, NotFound
+
+    try:
+        return listing_changes_pending(user=user).get(uuid=uuid.UUID(str(change_id)))
+    except (ValueError, Forbidden, ListingChange.DoesNotExist):
+        raise NotFound("Change not found.") from None

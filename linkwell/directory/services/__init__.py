@@ -3,5 +3,20 @@
 from .geography import postcodes_import
 from .importing import ImportReport, hsds_import
 from .indexing import search_documents_rebuild
+from .listings import (
+    directory_freshness_sweep,
+    listing_change_review,
+    listing_edit,
+    listing_verify,
+)
 
-__all__ = ["ImportReport", "hsds_import", "postcodes_import", "search_documents_rebuild"]
+__all__ = [
+    "ImportReport",
+    "directory_freshness_sweep",
+    "hsds_import",
+    "listing_change_review",
+    "listing_edit",
+    "listing_verify",
+    "postcodes_import",
+    "search_documents_rebuild",
+]
