@@ -5,6 +5,7 @@ from . import views
 app_name = "outcomes"
 urlpatterns = [
     path("due/", views.due_list, name="due_list"),
+    path("schedule/", views.schedule_edit, name="schedule"),
     path("episodes/<uuid:episode_uuid>/", views.episode_outcomes, name="episode"),
     path("episodes/<uuid:episode_uuid>/enter/<str:code>/", views.measure_enter, name="enter"),
     path("due/<uuid:due_uuid>/link/", views.link_issue, name="issue_link"),

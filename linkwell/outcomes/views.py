@@ -296,3 +296,91 @@ def risk_flag_detail(request: HttpRequest, flag_uuid: str) -> HttpResponse:
             "text": request.POST.get("response_text", ""),
         },
     )
+
+
+# (field, label, hint, smallest, largest)
+SCHEDULE_NUMBERS = (
+    (
+        "review_after_weeks",
+        "Review after how many weeks",
+        "After the first conversation; 0 for none.",
+        0,
+        104,
+    ),
+    ("link_valid_days", "Days a self-completion link works", "From 1 to 60.", 1, 60),
+    ("remind_every_days", "Remind link workers every how many days", "From 1 to 60.", 1, 60),
+)
+SCHEDULE_FLAGS = (
+    ("baseline", "At the first conversation"),
+    ("at_discharge", "When support ends"),
+    ("follow_up_3m", "3 months after support ends"),
+    ("follow_up_6m", "6 months after support ends"),
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule_edit(request: HttpRequest) -> HttpResponse:
+    """A supervisor sets when their team asks for questionnaires."""
+    user = _staff_only(request)
+    if user.role not in (Role.SUPERVISOR, Role.ADMIN) or user.team is None:
+        raise Http404("Not found.")
+    team = user.team
+    schedule = services.schedule_for_team(team)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "instruments": list(schedule.instruments),
+        **{row[0]: getattr(schedule, row[0]) for row in SCHEDULE_NUMBERS},
+        **{name: getattr(schedule, name) for name, _ in SCHEDULE_FLAGS},
+    }
+    if request.method == "POST":
+        values["instruments"] = request.POST.getlist("instruments")
+        for name, _ in SCHEDULE_FLAGS:
+            values[name] = request.POST.get(name) == "on"
+        for name, label, _, low, high in SCHEDULE_NUMBERS:
+            raw = request.POST.get(name, "").strip()
+            values[name] = raw
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                errors[name] = f"{label}: enter a whole number from {low} to {high}."
+            else:
+                values[name] = int(raw)
+        if not values["instruments"]:
+            errors["instruments"] = "Choose at least one questionnaire."
+        if not errors:
+            try:
+                services.outcome_schedule_set(team=team, actor=user, **values)
+            except ValidationError as exc:
+                for field_name, messages_ in exc.message_dict.items():
+                    errors[field_name if field_name != "__all__" else "instruments"] = " ".join(
+                        messages_
+                    )
+            except ApplicationError as exc:
+                errors["instruments"] = exc.message
+            else:
+                messages.success(request, "The questionnaire schedule has been saved.")
+                return redirect("outcomes:schedule")
+    return render(
+        request,
+        "outcomes/schedule.html",
+        {
+            "team": team,
+            "errors": errors,
+            "instruments": [
+                {"code": i.code, "name": i.name, "checked": i.code in values["instruments"]}
+                for i in REGISTRY.values()
+            ],
+            "numbers": [
+                {
+                    "name": n,
+                    "label": label,
+                    "hint": hint,
+                    "value": values[n],
+                    "error": errors.get(n),
+                }
+                for n, label, hint, _, _ in SCHEDULE_NUMBERS
+            ],
+            "flags": [
+                {"name": n, "label": label, "checked": values[n]} for n, label in SCHEDULE_FLAGS
+            ],
+        },
+    )

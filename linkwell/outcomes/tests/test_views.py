@@ -263,3 +263,45 @@ def test_the_episode_page_shows_each_score_in_words(world, episode, client_for):
     assert "19.25 (raw total 21)" in html
     assert "8 (mild)" in html
     assert "Life satisfaction 8 (high); Happiness 3 (low); Anxiety 6 (high)" in html
+
+
+def test_a_supervisor_sets_the_schedule_on_its_page(world, client_for):
+    from linkwell.outcomes.models import OutcomeSchedule
+
+    client = client_for(world.supervisor)
+    assert client.get("/outcomes/schedule/").status_code == 200
+    saved = client.post(
+        "/outcomes/schedule/",
+        {
+            "instruments": ["swemwbs", "ons4"],
+            "baseline": "on",
+            "at_discharge": "on",
+            "review_after_weeks": "8",
+            "link_valid_days": "7",
+            "remind_every_days": "3",
+        },
+    )
+    assert saved.status_code == 302
+    schedule = OutcomeSchedule.objects.get(team=world.service_team)
+    assert schedule.instruments == ["swemwbs", "ons4"]
+    assert schedule.review_after_weeks == 8
+    assert not schedule.follow_up_3m
+
+
+def test_a_bad_schedule_is_explained_and_nothing_saved(world, client_for):
+    from linkwell.outcomes.models import OutcomeSchedule
+
+    page = client_for(world.supervisor).post(
+        "/outcomes/schedule/",
+        {"review_after_weeks": "two", "link_valid_days": "0", "remind_every_days": "3"},
+    )
+    html = page.content.decode()
+    assert "There is a problem" in html
+    assert "Choose at least one questionnaire" in html
+    assert "from 1 to 60" in html
+    assert not OutcomeSchedule.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["link_worker", "outsider", "referrer", "commissioner"])
+def test_the_schedule_page_is_for_supervisors_only(world, client_for, persona):
+    assert client_for(getattr(world, persona)).get("/outcomes/schedule/").status_code == 404
