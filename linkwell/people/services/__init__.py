@@ -1,0 +1,26 @@
+"""Writes to people, consent and possible duplicates. Each one is atomic and audited.
+
+Split by subject (records, duplicates, merge); import from here.
+"""
+
+from .duplicates import duplicate_keep_apart, person_flag_duplicates
+from .merge import merge_candidates_default_keep, person_merge
+from .records import (
+    IDENTITY_FIELDS,
+    PERSON_FIELDS,
+    consent_record,
+    person_create,
+    person_update,
+)
+
+__all__ = [
+    "IDENTITY_FIELDS",
+    "PERSON_FIELDS",
+    "consent_record",
+    "duplicate_keep_apart",
+    "merge_candidates_default_keep",
+    "person_create",
+    "person_flag_duplicates",
+    "person_merge",
+    "person_update",
+]

@@ -1,0 +1,194 @@
+"""Writes to a person's record and their consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from linkwell.audit.services import audit_log
+from linkwell.common.errors import Conflict
+
+from ..models import Consent, ConsentMethod, ConsentPurpose, EthnicCategory, Person, Sex
+from ..validation import normalise_nhs_number, normalise_postcode
+from .duplicates import person_flag_duplicates
+
+# Fields a caller may set on a person (everything a person's record holds, nothing computed).
+PERSON_FIELDS = frozenset(
+    {
+        "nhs_number",
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "date_of_birth",
+        "address",
+        "postcode",
+        "phone",
+        "email",
+        "preferred_contact_method",
+        "preferred_contact_times",
+        "language",
+        "interpreter_needed",
+        "accessibility_needs",
+        "ethnic_category",
+        "sex",
+        "gender_identity",
+        "deprivation_decile",
+        "gp_practice",
+    }
+)
+# Changing one of these may make (or unmake) a duplicate, so the check runs again.
+IDENTITY_FIELDS = frozenset(
+    {"nhs_number", "given_name", "family_name", "date_of_birth", "postcode"}
+)
+# Values that mean "not recorded", so a merge may fill them from the other record.
+UNRECORDED_VALUES: dict[str, set[Any]] = {
+    "ethnic_category": {EthnicCategory.NOT_KNOWN, ""},
+    "sex": {Sex.UNKNOWN, ""},
+}
+# Recorded consent may be a little ahead of the server clock (a tablet's clock); no more.
+_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _clean_person_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - PERSON_FIELDS)
+    if unknown:
+        raise ValidationError(
+            "These are not fields of a person's record: %(fields)s.",
+            params={"fields": ", ".join(unknown)},
+            code="unknown_field",
+        )
+    cleaned = dict(fields)
+    errors: dict[str, list[ValidationError]] = {}
+    for name, normalise in (("nhs_number", normalise_nhs_number), ("postcode", normalise_postcode)):
+        if name in cleaned:
+            try:
+                cleaned[name] = normalise(cleaned[name] or "")
+            except ValidationError as exc:
+                errors[name] = [exc]
+    for name in ("given_name", "family_name", "preferred_name"):
+        if name in cleaned and isinstance(cleaned[name], str):
+            cleaned[name] = " ".join(cleaned[name].split())
+    for name in ("phone", "email", "preferred_contact_times", "language", "gender_identity"):
+        if name in cleaned and isinstance(cleaned[name], str):
+            cleaned[name] = cleaned[name].strip()
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_date_of_birth(person: Person) -> None:
+    dob = person.date_of_birth
+    if dob is not None and dob > timezone.localdate():
+        raise ValidationError(
+            {"date_of_birth": ["The date of birth cannot be in the future."]}, code="future_dob"
+        )
+
+
+@transaction.atomic
+def person_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Person:
+    """Create a person's record (NHS number and postcode normalised), audited as "create".
+
+    Also runs the duplicate check (``person_flag_duplicates``), so a possible duplicate is flagged
+    for review however the record arrived; ``person_update`` runs it again when identity changes.
+    """
+    cleaned = _clean_person_fields({"given_name": given_name, "family_name": family_name, **fields})
+    person = Person(**cleaned)
+    _check_date_of_birth(person)
+    person.full_clean()
+    person.save()
+    audit_log(
+        action="create",
+        obj=person,
+        person=person,
+        actor=actor,
+        detail={"fields": sorted(k for k, v in cleaned.items() if v not in ("", None))},
+    )
+    person_flag_duplicates(person=person, actor=actor)
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor: Any, **fields: Any) -> Person:
+    """Change a person's record; the audit row names the changed fields (never their values).
+
+    A merged record cannot be changed: its survivor holds the history.
+    """
+    if person.merged_into_id is not None:
+        raise Conflict("This record was merged into another one; change that record instead.")
+    cleaned = _clean_person_fields(fields)
+    for name in ("given_name", "family_name"):
+        if name in cleaned and not cleaned[name]:
+            raise ValidationError({name: ["This field cannot be blank."]})
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    changed: list[str] = []
+    for name, value in cleaned.items():
+        current = getattr(person, name)
+        if current != value:
+            setattr(person, name, value)
+            changed.append(name)
+    if not changed:
+        return person
+    _check_date_of_birth(person)
+    person.full_clean()
+    person.save()
+    audit_log(
+        action="update", obj=person, person=person, actor=actor, detail={"fields": sorted(changed)}
+    )
+    if IDENTITY_FIELDS.intersection(changed):
+        person_flag_duplicates(person=person, actor=actor)
+    return person
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    person: Person,
+    purpose: str,
+    given: bool,
+    actor: Any,
+    method: str,
+    note: str = "",
+    recorded_at: dt.datetime | None = None,
+) -> Consent:
+    """Record consent given or withdrawn for one purpose; the newest record is the one in force
+    (``selectors.consent_in_force``). ``recorded_at`` defaults to now and cannot be in the future.
+    """
+    if person.merged_into_id is not None:
+        raise Conflict("This record was merged into another one; record consent there.")
+    errors: dict[str, list[str]] = {}
+    if purpose not in ConsentPurpose.values:
+        errors["purpose"] = [f"{purpose!r} is not a consent purpose."]
+    if method not in ConsentMethod.values:
+        errors["method"] = [f"{method!r} is not a way of recording consent."]
+    now = timezone.now()
+    if recorded_at is None:
+        recorded_at = now
+    elif timezone.is_naive(recorded_at):
+        errors["recorded_at"] = ["Give the time with a time zone."]
+    elif recorded_at > now + _CLOCK_SKEW:
+        errors["recorded_at"] = ["Consent cannot be recorded in the future."]
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent(
+        person=person,
+        purpose=purpose,
+        given=bool(given),
+        recorded_at=recorded_at,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+        method=method,
+        note=(note or "").strip(),
+    )
+    consent.full_clean()
+    consent.save()
+    audit_log(
+        action="create",
+        obj=consent,
+        person=person,
+        actor=actor,
+        detail={"purpose": purpose, "given": bool(given), "method": method},
+    )
+    return consent
