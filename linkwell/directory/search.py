@@ -119,15 +119,26 @@ def normalise_postcode(text: str) -> str:
 
 
 class OfflineGeocoder:
-    """Reads the Postcode table (ONS Postcode Directory, loaded by import_postcodes)."""
+    """Reads the Postcode table (ONS Postcode Directory, loaded by import_postcodes).
+
+    A full postcode missing from the table falls back to its outward code ("LS7") when that is
+    held, which is close enough for a "how far" line.
+    """
 
     def locate(self, postcode: str) -> tuple[float, float] | None:
-        row = (
-            Postcode.objects.filter(postcode=normalise_postcode(postcode))
-            .values_list("latitude", "longitude")
-            .first()
-        )
-        return (row[0], row[1]) if row else None
+        code = normalise_postcode(postcode)
+        candidates = [code]
+        if len(code) > 4:
+            candidates.append(code[:-3])
+        for candidate in candidates:
+            row = (
+                Postcode.objects.filter(postcode=candidate)
+                .values_list("latitude", "longitude")
+                .first()
+            )
+            if row:
+                return (row[0], row[1])
+        return None
 
 
 def geocoder() -> Geocoder:

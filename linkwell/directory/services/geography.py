@@ -67,3 +67,16 @@ def postcodes_import(*, path: Path, actor: object = None) -> tuple[int, int]:
         detail={"loaded": loaded, "skipped": skipped},
     )
     return loaded, skipped
+
+
+@transaction.atomic
+def postcodes_add(*, points: dict[str, tuple[float, float]]) -> int:
+    """Add or move postcode centroids given in code (the demo's own area); returns how many."""
+    rows = [
+        Postcode(postcode=normalise_postcode(code), latitude=lat, longitude=lon)
+        for code, (lat, lon) in points.items()
+    ]
+    for row in rows:
+        row.full_clean()
+    _save(rows)
+    return len(rows)

@@ -584,3 +584,36 @@ def hsds_import(
         load()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def hsds_import_objects(
+    *, objects: Iterable[dict[str, Any]], table: str | None = None, actor: Any = None
+) -> ImportReport:
+    """Import HSDS objects already in memory (the demo, tests, other apps); same rules as a file.
+
+    Raises ApplicationError naming the first refused object, changing nothing, so callers that
+    build their own data learn of a mistake at once.
+    """
+    from linkwell.common.errors import ApplicationError
+
+    report = ImportReport(source="objects")
+    importer = _Importer(report, atomic=True)
+    started = time.perf_counter()
+    records = (Record(f"object {i}", table, obj) for i, obj in enumerate(objects))
+    with transaction.atomic():
+        for batch in _batched(records, BATCH_RECORDS):
+            report.records += len(batch)
+            importer.run_batch(batch)
+            if report.problems:
+                where, reason = report.problems[0]
+                raise ApplicationError(f"{where}: {reason}", extra={"problems": report.problems})
+        search_documents_rebuild(service_ids=importer.affected_services)
+        audit_log(
+            action="directory.import",
+            object_type="HsdsImport",
+            object_id="objects",
+            actor=actor,
+            detail={"records": report.records, "created": dict(report.created)},
+        )
+    report.seconds = time.perf_counter() - started
+    return report

@@ -20,7 +20,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from linkwell.accounts.models import Role, User
+from linkwell.accounts.models import Organisation, Role, User
 from linkwell.audit.services import audit_log
 from linkwell.common.errors import Conflict, Forbidden
 from linkwell.common.needs import validate_need_codes
@@ -28,6 +28,7 @@ from linkwell.directory.models import (
     DeliveryMode,
     ListingChange,
     ListingChangeStatus,
+    Organization,
     ReviewStatus,
     Service,
     ServiceDeliveryMode,
@@ -251,6 +252,34 @@ def listing_verify(*, service: Service, actor: User) -> ListingChange:
 
 def _days(key: str, default: int) -> int:
     return int(str(settings.LINKWELL.get(key, default)))
+
+
+@transaction.atomic
+def organization_link(
+    *,
+    organization: Organization,
+    organisation: Organisation | None,
+    edits_need_review: bool,
+    actor: User | None,
+) -> Organization:
+    """Link a directory organization to the Linkwell organisation whose providers edit it."""
+    if actor is not None and not is_directory_manager(actor):
+        raise Forbidden("Only a directory manager links listings to an organisation.")
+    organization.linkwell_organisation = organisation
+    organization.edits_need_review = edits_need_review
+    organization.full_clean()
+    organization.save(update_fields=["linkwell_organisation", "edits_need_review"])
+    audit_log(
+        action="listing.link",
+        obj=organization,
+        object_id=str(organization.id),
+        actor=actor,
+        detail={
+            "organisation": str(organisation.uuid) if organisation else None,
+            "edits_need_review": edits_need_review,
+        },
+    )
+    return organization
 
 
 @dataclass
