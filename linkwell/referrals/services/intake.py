@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from linkwell.accounts.models import Organisation, Role, Team
+from linkwell.accounts.models import Organisation, OrganisationKind, Role, Team
 from linkwell.audit.services import audit_log
 from linkwell.common.errors import ApplicationError, Conflict, Forbidden
 from linkwell.common.needs import SAFEGUARDING_NEED, validate_need_codes
@@ -107,6 +107,13 @@ def referral_create(
                 "Ask an administrator to add one."
             )
 
+    if (
+        referring_organisation is not None
+        and referring_organisation.kind == OrganisationKind.GP_PRACTICE
+        and "gp_practice" not in person_details
+    ):
+        # A GP practice refers its own registered patients: record the practice on the person.
+        person_details = {**person_details, "gp_practice": referring_organisation}
     # person_create also runs person_flag_duplicates: possible duplicates go to a link worker's
     # review list, never merged automatically.
     person = person_create(actor=actor, **person_details)

@@ -100,6 +100,12 @@ def test_urgent_referral_is_due_in_two_working_days(make_referral):
     assert make_referral(urgency="urgent").response_due == dt.date(2026, 11, 4)
 
 
+def test_gp_referral_records_the_practice_on_the_person(make_referral, world):
+    assert make_referral().person.gp_practice == world.referrer.organisation
+    by_link_worker = make_referral(actor=world.link_worker)
+    assert by_link_worker.person.gp_practice is None
+
+
 def test_referral_without_consent_is_refused_and_saves_nothing(make_referral):
     with pytest.raises(ValidationError) as exc:
         make_referral(consent_confirmed=False)
