@@ -402,4 +402,3 @@ def build(ctx: DemoContext) -> None:
         index = ctx.rng.randrange(originals)
         profiles.append(Profile(_near_duplicate(ctx, profiles[index].fields), duplicate_of=index))
     ctx.extra["person_profiles"] = profiles
-    ctx.counts["people planned"] = len(profiles)

@@ -116,6 +116,7 @@ class Command(BaseCommand):
             disable=verbosity == 0,
             leave=True,
             dynamic_ncols=True,
+            mininterval=0.5,
         ) as bar:
             yield bar
 
@@ -128,8 +129,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded in {elapsed:.1f} s ({', '.join(apps)}).")
         )
-        for what, n in ctx.counts.items():
-            self.stdout.write(f"  {what:<34} {n:>6}")
+        # Sorted, so "referrals from ..." and "referrals now ..." read as groups.
+        for what, n in sorted(ctx.counts.items()):
+            self.stdout.write(f"  {what:<44} {n:>6}")
 
     def _print_logins(self, logins: list[DemoLogin]) -> None:
         out = self.stdout
