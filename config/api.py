@@ -99,6 +99,9 @@ def _register_routers() -> None:
     # The outcome instruments are a top-level resource, served by the outcomes app.
     instruments = import_module("linkwell.outcomes.instruments_api")
     api.add_router("/instruments", instruments.router, tags=["instruments"])
+    # Conversations, plans and matches hang under /episodes/{uuid}/ and /needs/: full paths.
+    for app in ("conversations", "matching"):
+        api.add_router("", import_module(f"linkwell.{app}.api").router, tags=[app])
 
 
 _register_routers()

@@ -17,4 +17,5 @@ urlpatterns = [
     path("directory/", include("linkwell.directory.urls")),
     path("hsds/", include("linkwell.hsds.urls")),
     path("outcomes/", include("linkwell.outcomes.urls")),
+    path("conversations/", include("linkwell.conversations.urls")),
 ]

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "linkwell.outcomes",
     "linkwell.notifications",
     "linkwell.hsds",
+    "linkwell.conversations",
+    "linkwell.matching",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,429 @@
+"""Ranking directory services for a person, with the reasons in plain words.
+
+Two steps. ``candidate_facts`` asks the database, through the directory's indexes, for the active,
+up-to-date services that meet at least one of the person's needs and can reach them (a location
+inside the travel bounding box, or delivered by phone, video or online), and loads the facts the
+score needs in a fixed number of queries. ``score_service`` then applies the remaining hard filters
+(eligibility, travel distance) and scores the rest in Python; it never touches the database, so
+ranking rules are tested on crafted facts.
+
+Score, out of about 100: needs met (weighted by the person's priorities) up to 50; how it is
+delivered against their preferences, travel distance, language, capacity and wait, opening days
+and times against when they are free, cost, group or one-to-one; minus a lot for a service they
+already said no to and for a "mental health" label they asked to avoid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from linkwell.common.needs import NEED_LABELS
+from linkwell.directory.models import (
+    Language,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceDeliveryMode,
+    ServiceNeed,
+)
+from linkwell.directory.search import bounding_box, haversine_km
+from linkwell.directory.selectors import hide_after_days
+
+REMOTE_MODES = frozenset({"telephone", "video", "online_group"})
+IN_PERSON_MODES = frozenset({"face_to_face", "community_venue", "home_visit"})
+# With no travel limit recorded, how far a face-to-face service may be.
+DEFAULT_TRAVEL_KM = 10.0
+# A home visit comes to the person: the service's base may be this much further away.
+HOME_VISIT_FACTOR = 2.0
+PRIORITY_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.0}
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MODE_WORDS = {
+    "face_to_face": "face to face",
+    "telephone": "phone",
+    "video": "video call",
+    "home_visit": "home visit",
+    "community_venue": "at a community venue",
+    "online_group": "online group",
+}
+NEED_WORDS = {
+    "money": "money",
+    "employment": "work",
+    "mental_wellbeing": "wellbeing",
+    "physical_activity": "getting active",
+    "long_term_condition": "living with a health condition",
+    "substance_use": "alcohol, drugs or gambling",
+    "relationships": "family and relationships",
+    "legal": "legal advice",
+    "digital": "getting online",
+    "immigration": "settling in the UK",
+    "purpose": "meaningful activity",
+    "transport": "getting around",
+}
+ENGLISH = frozenset({"en", "eng", "english"})
+# NHS ethnic category codes of White backgrounds, for services meant for BAME communities.
+WHITE_CATEGORIES = frozenset({"A", "B", "C"})
+TIME_WINDOWS = {
+    "morning": ("00:00", "12:00"),
+    "afternoon": ("12:00", "17:00"),
+    "evening": ("17:00", "24:00"),
+}
+
+
+def need_words(code: str) -> str:
+    return NEED_WORDS.get(code, NEED_LABELS.get(code, code).lower())
+
+
+def join_words(items: list[str], last: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+@dataclass(frozen=True)
+class MatchProfile:
+    """What the matcher knows of the person: from the conversation and the person's record."""
+
+    needs: tuple[tuple[str, int], ...]  # (code, priority 1-3)
+    modes: frozenset[str] = frozenset()
+    max_travel_km: float | None = None
+    days: frozenset[int] = frozenset()
+    times: frozenset[str] = frozenset()
+    language: str = ""
+    group: str = "either"
+    avoid_mental_health_label: bool = False
+    age: int | None = None
+    sex: str = ""
+    ethnic_category: str = ""
+    origin: tuple[float, float] | None = None
+    declined: frozenset[uuid.UUID] = frozenset()
+
+    @property
+    def need_codes(self) -> list[str]:
+        return [code for code, _ in self.needs]
+
+    @property
+    def travel_km(self) -> float:
+        return self.max_travel_km if self.max_travel_km is not None else DEFAULT_TRAVEL_KM
+
+
+@dataclass
+class ServiceFacts:
+    id: uuid.UUID
+    name: str
+    organization: str
+    description: str = ""
+    minimum_age: float | None = None
+    maximum_age: float | None = None
+    communities: tuple[str, ...] = ()
+    cost: str = "unknown"
+    capacity: int | None = None
+    typical_wait_days: int | None = None
+    access: str = "self_referral"
+    needs: set[str] = field(default_factory=set)
+    modes: set[str] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)  # lower-cased codes and names
+    places: list[tuple[float, float]] = field(default_factory=list)
+    # (weekday codes, opens_at "HH:MM", closes_at "HH:MM")
+    schedules: list[tuple[frozenset[str], str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Match:
+    service_id: uuid.UUID
+    name: str
+    organization: str
+    score: float
+    needs_met: list[str]
+    distance_km: float | None
+    modes: list[str]
+    reasons: list[str]
+    cautions: list[str]
+    declined_before: bool
+
+    @property
+    def reasons_text(self) -> str:
+        return " · ".join(self.reasons + self.cautions)
+
+
+def _eligible(profile: MatchProfile, facts: ServiceFacts) -> bool:
+    if profile.age is not None:
+        if facts.minimum_age is not None and profile.age < facts.minimum_age:
+            return False
+        if facts.maximum_age is not None and profile.age > facts.maximum_age:
+            return False
+    if not facts.communities:
+        return True
+    return any(_in_community(profile, c) for c in facts.communities)
+
+
+def _in_community(profile: MatchProfile, community: str) -> bool:
+    """Refuse only on what is known: an unknown sex or age does not rule a person out."""
+    needs = set(profile.need_codes)
+    if community == "women":
+        return profile.sex not in ("male",)
+    if community == "men":
+        return profile.sex not in ("female",)
+    if community == "older_people":
+        return profile.age is None or profile.age >= 50
+    if community == "young_people":
+        return profile.age is None or profile.age <= 25
+    if community == "carers":
+        return "caring" in needs
+    if community == "refugees":
+        return "immigration" in needs
+    if community == "bame":
+        return profile.ethnic_category not in WHITE_CATEGORIES
+    return True
+
+
+def _opening_fit(profile: MatchProfile, facts: ServiceFacts) -> tuple[bool | None, list[str]]:
+    """(True if open at a time that suits, False if never, None if unknown), the days that fit."""
+    if not facts.schedules or not (profile.days or profile.times):
+        return None, []
+    wanted_days = {DAY_CODES[d] for d in profile.days} or set(DAY_CODES)
+    fitting: set[str] = set()
+    for days, opens, closes in facts.schedules:
+        for day in days & wanted_days:
+            if not profile.times or any(
+                opens < TIME_WINDOWS[t][1] and (closes or "24:00") > TIME_WINDOWS[t][0]
+                for t in profile.times
+                if t in TIME_WINDOWS
+            ):
+                fitting.add(day)
+    ordered = [DAY_SHORT[i] for i, code in enumerate(DAY_CODES) if code in fitting]
+    return bool(fitting), ordered
+
+
+def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
+    """The service's match for the person, or None when a hard filter rules it out."""
+    if not _eligible(profile, facts):
+        return None
+    met = [code for code in profile.need_codes if code in facts.needs]
+    if not met:
+        return None
+    remote = bool(facts.modes & REMOTE_MODES)
+    distance = None
+    if profile.origin is not None and facts.places:
+        distance = min(haversine_km(*profile.origin, lat, lon) for lat, lon in facts.places)
+    reach = profile.travel_km * (HOME_VISIT_FACTOR if "home_visit" in facts.modes else 1.0)
+    reachable_in_person = distance is not None and distance <= reach
+    if not remote and not reachable_in_person:
+        return None  # area: too far to travel and nothing by phone, video or online
+
+    reasons: list[str] = []
+    cautions: list[str] = []
+    total_weight = sum(PRIORITY_WEIGHT.get(p, 1.0) for _, p in profile.needs) or 1.0
+    met_weight = sum(PRIORITY_WEIGHT.get(p, 1.0) for c, p in profile.needs if c in met)
+    score = 50.0 * met_weight / total_weight
+    reasons.append("meets " + join_words([need_words(c) for c in met]))
+
+    if reachable_in_person and distance is not None:
+        score += 10.0 * max(0.0, 1.0 - distance / max(reach, 0.1))
+        reasons.append(f"{distance:.1f} km" if distance >= 0.1 else "very close")
+
+    offered = [m for m in MODE_WORDS if m in facts.modes]
+    usable = [m for m in offered if m in REMOTE_MODES or reachable_in_person]
+    if usable:
+        reasons.append(join_words([MODE_WORDS[m] for m in usable], "or"))
+    if profile.modes:
+        if set(usable) & profile.modes:
+            score += 15.0
+        else:
+            score -= 15.0
+            cautions.append("not offered the way they prefer")
+    else:
+        score += 8.0
+
+    if facts.cost == "free":
+        score += 3.0
+        reasons.append("free")
+    elif facts.cost == "paid":
+        score -= 3.0
+        cautions.append("there is a cost")
+
+    if facts.capacity == 0:
+        score -= 10.0
+        cautions.append("no places at the moment")
+    elif facts.capacity:
+        score += 2.0
+    wait = facts.typical_wait_days
+    if wait is not None:
+        weeks = max(1, math.ceil(wait / 7))
+        if wait <= 14:
+            score += 5.0
+            reasons.append(
+                "usually seen within a week" if wait <= 7 else f"usually seen within {weeks} weeks"
+            )
+        elif wait <= 28:
+            score += 2.0
+            reasons.append(f"usually seen within {weeks} weeks")
+        else:
+            score -= 5.0
+            cautions.append(f"usually a wait of about {weeks} weeks")
+
+    language = profile.language.strip().lower()
+    if language and language not in ENGLISH:
+        if language in facts.languages:
+            score += 10.0
+            reasons.append(f"in {profile.language.strip()}")
+        else:
+            score -= 10.0
+            cautions.append(f"not known to offer {profile.language.strip()}")
+
+    fits, days = _opening_fit(profile, facts)
+    if fits is True:
+        score += 5.0
+        reasons.append("open " + join_words(days[:7]))
+    elif fits is False:
+        score -= 8.0
+        cautions.append("not open when they are free")
+
+    groupish = "online_group" in facts.modes or "group" in facts.name.lower()
+    if profile.group == "group" and groupish:
+        score += 3.0
+        reasons.append("a group")
+    elif profile.group == "one_to_one" and groupish:
+        score -= 5.0
+        cautions.append("a group, and they prefer one to one")
+
+    if profile.avoid_mental_health_label:
+        text = f"{facts.name} {facts.description}".lower()
+        if "mental health" in text:
+            score -= 20.0
+            cautions.append('carries a "mental health" label')
+
+    declined = facts.id in profile.declined
+    if declined:
+        score -= 40.0
+        cautions.append("they said no to this before")
+
+    return Match(
+        service_id=facts.id,
+        name=facts.name,
+        organization=facts.organization,
+        score=round(score, 1),
+        needs_met=met,
+        distance_km=round(distance, 2) if distance is not None else None,
+        modes=offered,
+        reasons=reasons,
+        cautions=cautions,
+        declined_before=declined,
+    )
+
+
+def _hhmm(value: str | None, default: str) -> str:
+    return (value or default)[:5]
+
+
+def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceFacts]:
+    """Facts of every service that could match: active, verified recently, meeting a need and
+    within reach (a location inside the travel box, or remote delivery). Seven queries."""
+    if not profile.needs:
+        return []
+    cutoff = now - dt.timedelta(days=hide_after_days())
+    reach = Q(id__in=ServiceDeliveryMode.objects.filter(mode__in=REMOTE_MODES).values("service_id"))
+    if profile.origin is not None:
+        box_km = profile.travel_km * HOME_VISIT_FACTOR
+        lat_min, lat_max, lon_min, lon_max = bounding_box(*profile.origin, box_km)
+        reach |= Q(
+            id__in=ServiceAtLocation.objects.filter(
+                location__latitude__range=(lat_min, lat_max),
+                location__longitude__range=(lon_min, lon_max),
+            ).values("service_id")
+        )
+    qs = Service.objects.filter(
+        reach,
+        id__in=ServiceNeed.objects.filter(need__in=profile.need_codes).values("service_id"),
+        status="active",
+        profile__verified_at__gte=cutoff,
+    )
+    if profile.age is not None:
+        qs = qs.filter(Q(minimum_age__isnull=True) | Q(minimum_age__lte=profile.age))
+        qs = qs.filter(Q(maximum_age__isnull=True) | Q(maximum_age__gte=profile.age))
+    rows = qs.values_list(
+        "id",
+        "name",
+        "organization__name",
+        "description",
+        "minimum_age",
+        "maximum_age",
+        "profile__eligibility_communities",
+        "profile__cost",
+        "profile__capacity",
+        "profile__typical_wait_days",
+        "profile__access",
+    )
+    facts: dict[uuid.UUID, ServiceFacts] = {}
+    for sid, name, org, desc, min_age, max_age, comms, cost, cap, wait, access in rows:
+        facts[sid] = ServiceFacts(
+            id=sid,
+            name=name,
+            organization=org or "",
+            description=(desc or "")[:2000],
+            minimum_age=min_age,
+            maximum_age=max_age,
+            communities=tuple(comms or ()),
+            cost=cost or "unknown",
+            capacity=cap,
+            typical_wait_days=wait,
+            access=access or "self_referral",
+        )
+    if not facts:
+        return []
+    ids = list(facts)
+    for sid, need in ServiceNeed.objects.filter(service_id__in=ids).values_list(
+        "service_id", "need"
+    ):
+        facts[sid].needs.add(need)
+    for sid, mode in ServiceDeliveryMode.objects.filter(service_id__in=ids).values_list(
+        "service_id", "mode"
+    ):
+        facts[sid].modes.add(mode)
+    for sid, lang_code, lang_name in Language.objects.filter(service_id__in=ids).values_list(
+        "service_id", "code", "name"
+    ):
+        for value in (lang_code or "", lang_name or ""):
+            if value:
+                facts[sid].languages.add(value.strip().lower())
+    for sid, lat, lon in ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
+        "service_id", "location__latitude", "location__longitude"
+    ):
+        if sid is not None and lat is not None and lon is not None:
+            facts[sid].places.append((lat, lon))
+    sal_service: dict[uuid.UUID, uuid.UUID] = {}
+    schedules = Schedule.objects.filter(
+        Q(service_id__in=ids) | Q(service_at_location__service_id__in=ids)
+    ).values_list("service_id", "service_at_location__service_id", "byday", "opens_at", "closes_at")
+    by_service: dict[uuid.UUID, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
+    for sid, sal_sid, byday, opens, closes in schedules:
+        owner = sid or sal_sid or sal_service.get(sid)
+        if owner is None or not byday:
+            continue
+        days = frozenset(d.strip()[-2:].upper() for d in byday.split(",") if d.strip())
+        by_service[owner].append((days, _hhmm(opens, "00:00"), _hhmm(closes, "24:00")))
+    for sid, items in by_service.items():
+        if sid in facts:
+            facts[sid].schedules = items
+    return list(facts.values())
+
+
+def rank(
+    profile: MatchProfile, facts: list[ServiceFacts], *, limit: int = 20
+) -> tuple[int, list[Match]]:
+    """(how many passed the hard filters, the best ``limit`` of them), best first."""
+    matches = [m for m in (score_service(profile, f) for f in facts) if m is not None]
+    matches.sort(
+        key=lambda m: (
+            -m.score,
+            m.distance_km if m.distance_km is not None else math.inf,
+            m.name.lower(),
+        )
+    )
+    return len(matches), matches[:limit]
