@@ -333,8 +333,9 @@ def _team_for(ctx: DemoContext, postcode: str) -> Team:
     return ctx.teams["team_east" if outward in EAST_OUTWARD else "team_west"]
 
 
-def _referrer(ctx: DemoContext, source: str, team: Team) -> dict[str, Any]:
-    """actor, referring organisation and the referrer's name for one referral."""
+def _referrer(ctx: DemoContext, source: str, team: Team, gp: Organisation | None) -> dict[str, Any]:
+    """actor, referring organisation and the referrer's name for one referral; a GP referral
+    comes from the practice the person is registered with."""
     kind = SOURCE_ORGANISATION_KINDS.get(source)
     if source == ReferralSource.SELF:
         return {"actor": None, "referrer_name": "Self-referral"}
@@ -350,7 +351,7 @@ def _referrer(ctx: DemoContext, source: str, team: Team) -> dict[str, Any]:
             "referrer_contact": ctx.drama_landline(),
         }
     orgs: list[Organisation] = ctx.organisations_of_kind(kind) if kind else []
-    org = ctx.pick(orgs)
+    org = gp if source == ReferralSource.GP_PRACTICE and gp is not None else ctx.pick(orgs)
     accounts = [u for u in ctx.users.values() if u.role == Role.REFERRER and u.organisation == org]
     if accounts:
         # A referrer with an account refers through their own page: their organisation is theirs.
@@ -409,7 +410,7 @@ class _Builder:
         workers, _ = _staff(ctx, team)
         worker = ctx.pick(workers)
         made = self.clock.at(ctx.days_ago(days_ago))
-        referrer = _referrer(ctx, source, team)
+        referrer = _referrer(ctx, source, team, profile.fields.get("gp_practice"))
         risk_details = ""
         flagged_by_referrer = ctx.chance(0.04)
         if flagged_by_referrer:
