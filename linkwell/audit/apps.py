@@ -3,13 +3,16 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-GUARD_MIGRATION = ("audit", "0002_append_only_triggers")
+# The last migration that installs part of the guard: before it is applied, install() would put
+# back more than the schema holds.
+GUARD_MIGRATION = ("audit", "0004_append_only_truncate")
 
 
 def _reinstall_append_only_guard(sender: AppConfig, *, using: str, **kwargs: Any) -> None:
-    """Put the append-only triggers back if a table rebuild dropped them (SQLite re-creates a table
-    to alter a column, and its triggers go with the old table). Only once the migration that
-    installs them is applied, so migrating back before it stays possible."""
+    """Put the append-only triggers back when they are missing: after a table rebuild (SQLite
+    re-creates a table to alter a column, and its triggers go with the old table) and after the
+    test runner's flush, which has to lift them. Only once the migrations that install them are
+    applied, so migrating back before them stays possible."""
     from django.db import connections
     from django.db.migrations.recorder import MigrationRecorder
 

@@ -1,18 +1,16 @@
 """The database's own refusal to change or delete audit rows, for each supported engine.
 
 The hash chain makes tampering evident; these triggers make it hard: an ORM bulk ``update()`` or
-``delete()``, a hand-typed ``UPDATE`` or ``DELETE`` in a database shell, all fail with "audit log is
-append-only". Migration ``0002_append_only_triggers`` installs the guard. A table rebuild (SQLite
-re-creates a table to alter a column, and dropping a table drops its triggers) would lose it, so
-``install`` is also run after every ``migrate`` (see ``apps.py``); it is idempotent.
+``delete()``, a hand-typed ``UPDATE``, ``DELETE`` or ``TRUNCATE`` in a database shell, ``linkwell
+flush``: all fail with "audit log is append-only". Migrations 0002 and 0004 install the guard. A
+table rebuild (SQLite re-creates a table to alter a column, and dropping a table drops its
+triggers) would lose it, so ``install`` also runs after every ``migrate`` and ``flush`` (the
+post_migrate signal, see ``apps.py``) when the guard is missing; it is idempotent.
 
 Someone who can drop triggers can still change rows: ``linkwell verify_audit`` is what notices.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -32,8 +30,8 @@ _SQLITE_REMOVE = [
     "DROP TRIGGER IF EXISTS audit_auditevent_no_delete",
 ]
 
-# One function for both triggers. TRUNCATE is left to privileges (the application's role should
-# not own the table): a TRUNCATE trigger would also stop the test runner's table flush.
+# One function for every trigger: row-level for UPDATE and DELETE, statement-level for TRUNCATE
+# (which skips row triggers). Migration 0004 added the TRUNCATE trigger.
 _POSTGRESQL_INSTALL = [
     f"""CREATE OR REPLACE FUNCTION audit_auditevent_append_only() RETURNS trigger
         LANGUAGE plpgsql AS $$
@@ -45,8 +43,13 @@ _POSTGRESQL_INSTALL = [
     f"""CREATE TRIGGER audit_auditevent_append_only
         BEFORE UPDATE OR DELETE ON {TABLE}
         FOR EACH ROW EXECUTE FUNCTION audit_auditevent_append_only()""",
+    f"DROP TRIGGER IF EXISTS audit_auditevent_no_truncate ON {TABLE}",
+    f"""CREATE TRIGGER audit_auditevent_no_truncate
+        BEFORE TRUNCATE ON {TABLE}
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_auditevent_append_only()""",
 ]
 _POSTGRESQL_REMOVE = [
+    f"DROP TRIGGER IF EXISTS audit_auditevent_no_truncate ON {TABLE}",
     f"DROP TRIGGER IF EXISTS audit_auditevent_append_only ON {TABLE}",
     "DROP FUNCTION IF EXISTS audit_auditevent_append_only()",
 ]
@@ -91,20 +94,10 @@ def is_installed(connection: BaseDatabaseWrapper) -> bool:
             return bool(cursor.fetchone()[0] == 2)
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass "
-                "AND tgname = 'audit_auditevent_append_only' AND tgenabled <> 'D'",
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname IN "
+                "('audit_auditevent_append_only', 'audit_auditevent_no_truncate') "
+                "AND tgenabled <> 'D'",
                 [TABLE],
             )
-            return bool(cursor.fetchone()[0] == 1)
+            return bool(cursor.fetchone()[0] == 2)
     raise NotImplementedError(f"No append-only guard for the {connection.vendor} database engine.")
-
-
-@contextmanager
-def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """Remove the guard for the block, then put it back. For tests and the test runner only: a
-    production database never needs its audit rows changed."""
-    remove(connection)
-    try:
-        yield
-    finally:
-        install(connection)

@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from linkwell.audit import guard
@@ -58,13 +59,37 @@ def test_appending_still_works_with_the_guard_in_place(world):
 
 
 @pytest.mark.django_db
-def test_the_guard_migration_removes_and_reinstalls_the_triggers():
-    migration = importlib.import_module("linkwell.audit.migrations.0002_append_only_triggers")
+def test_emptying_the_table_is_refused(world):
+    audit_log(action="read", object_type="Thing", object_id="1", actor=world.admin)
+    # SQLite has no TRUNCATE; PostgreSQL's skips row triggers, so it has a trigger of its own.
+    statement = {
+        "sqlite": "DELETE FROM audit_auditevent",
+        "postgresql": "TRUNCATE audit_auditevent CASCADE",
+    }[connection.vendor]
+    if connection.vendor == "postgresql":
+        # Run the test transaction's deferred foreign-key checks now: PostgreSQL will not TRUNCATE
+        # a table with checks pending, which would hide the trigger's answer.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert "audit log is append-only" in _refused(statement, [])
+    assert AuditEvent.objects.count() == 1
+
+
+def _migration(name: str):
+    return importlib.import_module(f"linkwell.audit.migrations.{name}")
+
+
+@pytest.mark.django_db
+def test_the_guard_migrations_remove_and_reinstall_the_triggers():
+    first = _migration("0002_append_only_triggers")
+    truncate = _migration("0004_append_only_truncate")
     with connection.cursor() as cursor:
         editor = SimpleNamespace(connection=connection, execute=cursor.execute)
-        migration.remove_guard(apps, editor)
+        truncate.remove_truncate_guard(apps, editor)
+        first.remove_guard(apps, editor)
         assert not guard.is_installed(connection)
-        migration.install_guard(apps, editor)
+        first.install_guard(apps, editor)
+        truncate.install_truncate_guard(apps, editor)
     assert guard.is_installed(connection)
 
 
@@ -84,3 +109,17 @@ def test_transactional_tests_that_write_audit_rows_are_torn_down_cleanly(world, 
     assert not AuditEvent.objects.exists()
     audit_log(action="read", object_type="Thing", object_id=str(run), actor=world.admin)
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_is_refused_while_the_guard_is_up_and_puts_it_back_after(world):
+    audit_log(action="read", object_type="Thing", object_id="1", actor=world.admin)
+    with pytest.raises(CommandError, match="couldn't be flushed") as excinfo:
+        call_command("flush", verbosity=0, interactive=False)
+    assert "audit log is append-only" in str(excinfo.value.__cause__)
+    assert AuditEvent.objects.count() == 1
+    # What the test runner does at the end of a transactional test: lift the guard, then flush.
+    guard.remove(connection)
+    call_command("flush", verbosity=0, interactive=False)
+    assert not AuditEvent.objects.exists()
+    assert guard.is_installed(connection)
