@@ -53,3 +53,15 @@ def test_jaro_winkler_is_a_symmetric_score_between_0_and_1(a, b):
     assert 0.0 <= score <= 1.0
     assert score == pytest.approx(jaro_winkler(b, a))
     assert jaro_winkler(a, a) == 1.0
+
+
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=5, max_size=14),
+    st.data(),
+)
+def test_a_single_typo_after_the_first_letter_is_still_a_close_name(name, data):
+    position = data.draw(st.integers(min_value=1, max_value=len(name) - 1))
+    letter = data.draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+    typo = name[:position] + letter + name[position + 1 :]
+    assert family_name_similarity(name, typo) >= CLOSE
+    assert given_name_similarity(name.title(), typo.upper()) >= CLOSE
