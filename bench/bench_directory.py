@@ -1,0 +1,268 @@
+"""Issue 3 benchmark: the community directory with 100,000 generated services.
+
+    .venv/bin/python bench/bench_directory.py                      # SQLite in bench/out/
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lw_bench_directory \\
+        .venv/bin/python bench/bench_directory.py                  # PostgreSQL
+    .venv/bin/python bench/bench_directory.py --services 20000     # a quicker run
+
+What it does, in one run:
+1. makes a fresh database (bench/out/bench_directory.sqlite3, or the PostgreSQL database named in
+   DATABASE_URL, dropped and re-created: its name must contain "bench") and migrates it;
+2. writes an HSDS 3.0 JSON array to bench/out/: 1,000 organizations, then the services, each with
+   a location (address, coordinates around Leeds), a weekly schedule, a phone, a language and
+   Linkwell's facts (needs, delivery modes, cost, access, verification) as attributes;
+3. imports it with ``linkwell.directory.services.hsds_import`` (what ``linkwell import_hsds``
+   runs), timing it, and reads the process's peak RSS (the generator streams to disk, so the
+   peak is the import's);
+4. runs 50 fixed queries through ``service_search`` three ways (text only; text with filters;
+   text with a distance from a point, sorted by distance) and, on the same data in the same
+   run, the raw full-text index query alone (FTS5 MATCH ... ORDER BY bm25, or the tsvector @@
+   query ORDER BY ts_rank), each with LIMIT 20. Every query runs once to warm up, then five
+   times; p50/p95 are over the 250 timings.
+
+Targets: import >= 2,000 services/s with peak RSS < 500 MB; search p95 <= 30 ms and <= 3x the
+raw index query. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+WORDS = {
+    "money": ["debt", "benefits", "budgeting", "money", "advice", "credit", "bills"],
+    "housing": ["housing", "tenancy", "homeless", "repairs", "rent"],
+    "loneliness": ["friendship", "befriending", "lunch", "club", "social", "company"],
+    "physical_activity": ["walking", "football", "yoga", "swimming", "dance", "cycling"],
+    "mental_wellbeing": ["wellbeing", "stress", "anxiety", "mindfulness", "counselling"],
+    "bereavement": ["bereavement", "grief", "loss"],
+    "employment": ["jobs", "cv", "interview", "work", "careers"],
+    "food": ["food", "pantry", "cooking", "meals"],
+    "digital": ["computer", "internet", "tablet", "online"],
+    "caring": ["carers", "respite", "caring"],
+}
+KINDS = ["group", "drop-in", "service", "project", "club", "clinic", "network", "hub"]
+AREAS = ["Headingley", "Chapel Allerton", "Roundhay", "Beeston", "Armley", "Seacroft", "Otley"]
+MODES = ["face_to_face", "telephone", "video", "home_visit", "community_venue", "online_group"]
+QUERIES = [
+    "debt advice", "walking", "benefits", "friendship club", "yoga", "bereavement support",
+    "housing repairs", "jobs cv", "food pantry", "computer help", "carers respite", "stress",
+    "mindfulness group", "football", "swimming", "lunch club", "tenancy", "anxiety", "grief",
+    "interview", "cooking", "internet", "dance", "cycling", "money", "homeless", "counselling",
+    "befriending", "budgeting", "careers", "meals", "tablet", "rent", "bills", "credit", "social",
+    "wellbeing hub", "loss", "respite", "work", "company", "online", "pantry", "club", "advice",
+    "clinic", "network", "project", "beeston", "armley",
+]  # fmt: skip
+
+
+def fresh_database() -> tuple[str, str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parsed = urlparse(url)
+        name = parsed.path.lstrip("/")
+        if "bench" not in name:
+            sys.exit(f"Refusing to drop {name!r}: the database name must contain 'bench'.")
+        admin = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return url, f"PostgreSQL ({name})"
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "bench_directory.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}", f"SQLite ({path.relative_to(ROOT)}, WAL)"
+
+
+def generate(path: Path, services: int, rng: random.Random) -> None:
+    """Stream the HSDS JSON array to disk: organizations first, then services."""
+    from linkwell.hsds import linkwell_terms as lt
+
+    orgs = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(1000)]
+    verified = "2026-06-01T12:00:00+00:00"
+    with path.open("w") as f:
+        f.write("[")
+        for i, oid in enumerate(orgs):
+            org = {"id": oid, "name": f"{rng.choice(AREAS)} Community Trust {i}",
+                   "description": "A local charity."}  # fmt: skip
+            f.write(("," if i else "") + json.dumps(org))
+        for n in range(services):
+            sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            need = rng.choice(list(WORDS))
+            words = rng.sample(WORDS[need], k=min(2, len(WORDS[need])))
+            area = rng.choice(AREAS)
+            name = f"{area} {' '.join(words).title()} {rng.choice(KINDS)} {n}"
+            lid = str(uuid.uuid4())
+            facts = lt.ServiceFacts()
+            facts.add("need", need)
+            for mode in rng.sample(MODES, k=2):
+                facts.add("delivery_mode", mode)
+            facts.add("cost", rng.choice(["free", "free", "paid"]))
+            facts.add("access", rng.choice(["self_referral", "referral_needed"]))
+            facts.add("verified_at", verified)
+            service = {
+                "id": sid,
+                "organization_id": rng.choice(orgs),
+                "name": name,
+                "status": "active",
+                "description": f"{' '.join(rng.choices(sum(WORDS.values(), []), k=12))} in {area}.",
+                "minimum_age": rng.choice([None, 16, 18, 50]),
+                "phones": [{"id": str(uuid.uuid4()), "number": "0113 496 0000"}],
+                "languages": [{"id": str(uuid.uuid4()), "code": rng.choice(["en", "en", "ur"])}],
+                "schedules": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "freq": "WEEKLY",
+                        "byday": rng.choice(["MO", "TU,TH", "WE,FR", "SA"]),
+                        "opens_at": "10:00",
+                        "closes_at": "15:00",
+                    }
+                ],  # fmt: skip
+                "service_at_locations": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "location": {
+                            "id": lid,
+                            "location_type": "physical",
+                            "name": f"{area} venue",
+                            "latitude": round(53.80 + rng.uniform(-0.25, 0.25), 5),
+                            "longitude": round(-1.55 + rng.uniform(-0.4, 0.4), 5),
+                            "addresses": [
+                                {
+                                    "id": str(uuid.uuid4()),
+                                    "address_1": "1 High Street",
+                                    "city": "Leeds",
+                                    "region": area,
+                                    "state_province": "West Yorkshire",
+                                    "postal_code": "LS1 1AA",
+                                    "country": "GB",
+                                    "address_type": "physical",
+                                }
+                            ],
+                        },
+                    }
+                ],  # fmt: skip
+                "attributes": lt.facts_to_attributes(sid, facts),
+            }
+            if service["minimum_age"] is None:
+                del service["minimum_age"]
+            f.write("," + json.dumps(service))
+        f.write("]")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn, repeats: int = 5) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for query in QUERIES:
+        fn(query)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn(query)
+            out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def raw_index_query(query: str) -> list:  # type: ignore[type-arg]
+    from django.db import connection
+
+    from linkwell.directory.search import TSVECTOR, words
+
+    terms = words(query)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT rowid, bm25(directory_service_fts, 10.0, 1.0) AS s FROM directory_service_fts "
+                "WHERE directory_service_fts MATCH %s ORDER BY s LIMIT 20",
+                [" ".join(f'"{w}"*' for w in terms)],
+            )
+        else:
+            cursor.execute(
+                f"SELECT d.id, ts_rank({TSVECTOR}, q) AS s FROM directory_servicesearchdocument d, "
+                f"to_tsquery('english', %s) q WHERE {TSVECTOR} @@ q ORDER BY s DESC LIMIT 20",
+                [" & ".join(f"{w}:*" for w in terms)],
+            )
+        return cursor.fetchall()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", type=int, default=100_000)
+    args = parser.parse_args()
+    url, label = fresh_database()
+    var = OUT / "var_directory"
+    var.mkdir(parents=True, exist_ok=True)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DEBUG="false",
+        DATABASE_URL=url,
+        LINKWELL_VAR_DIR=str(var),
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from linkwell.directory.selectors import Origin, ServiceFilters, service_search
+    from linkwell.directory.services import hsds_import
+
+    data = OUT / f"directory_{args.services}.json"
+    started = time.perf_counter()
+    generate(data, args.services, random.Random(3))
+    print(f"Database: {label}")
+    print(f"Generated {args.services:,} services in {time.perf_counter() - started:.1f}s "
+          f"({data.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report = hsds_import(source=str(data))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    services = report.created["service"]
+    rate = services / report.seconds
+    print(f"Import: {services:,} services in {report.seconds:.1f}s = {rate:,.0f} services/s "
+          f"(target >= 2,000); refused {len(report.problems)}")  # fmt: skip
+    print(f"Peak RSS: {rss:,.0f} MB (before import {rss_before:,.0f} MB; target < 500 MB)")
+
+    leeds = Origin(53.7997, -1.5492)
+    filters = ServiceFilters(cost="free", delivery_modes=("face_to_face", "telephone"), age=30)
+    runs = {
+        "raw index query (LIMIT 20)": lambda q: raw_index_query(q),
+        "service_search text": lambda q: service_search(query=q),
+        "service_search text + filters": lambda q: service_search(query=q, filters=filters),
+        "service_search text + 5 km, by distance": lambda q: service_search(
+            query=q, origin=leeds, filters=ServiceFilters(max_distance_km=5), sort="distance"
+        ),
+        "service_search filters only + 5 km": lambda q: service_search(
+            origin=leeds, filters=ServiceFilters(max_distance_km=5, cost="free")
+        ),
+    }
+    results = {}
+    print(f"\n{'search (50 queries x 5)':<44}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, fn in runs.items():
+        times = timed(fn)
+        results[name] = (pct(times, 50), pct(times, 95))
+        print(f"{name:<44}{results[name][0]:>9.1f}{results[name][1]:>9.1f}")
+    raw95 = results["raw index query (LIMIT 20)"][1]
+    worst = max(v[1] for k, v in results.items() if k.startswith("service_search"))
+    print(f"\nWorst service_search p95: {worst:.1f} ms (target <= 30 ms); "
+          f"{worst / raw95:.1f}x the raw index query's p95 (target <= 3x)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
