@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from linkwell.accounts.models import Organisation, OrganisationKind, Role, Team, User
 from linkwell.cases.models import DischargeReason, Episode, EpisodeStatus, EpisodeStatusChange
 from linkwell.cases.services import episode_transition
@@ -32,7 +34,7 @@ from linkwell.notifications.models import Alert
 from linkwell.notifications.services import alert_mark_read
 from linkwell.people.demo import Profile, record_consents
 from linkwell.people.models import Consent, ConsentMethod, Person
-from linkwell.people.services import person_merge
+from linkwell.people.services import person_merge, person_update
 
 from .models import Referral, ReferralSource, ReferralStatusChange, Urgency
 from .services import URGENCY_RESPONSE_WORKING_DAYS, referral_assign, referral_create
@@ -431,32 +433,34 @@ class _Builder:
             **referrer,
         )
         person = referral.person
-        # What referral_create cannot know: the practice the person is registered with and the
-        # deprivation decile of their postcode (looked up by the service, not asked of the person).
-        Person.objects.filter(pk=person.pk).update(
-            gp_practice=profile.fields.get("gp_practice"),
-            deprivation_decile=profile.fields.get("deprivation_decile"),
-            created_at=made,
-        )
+        returning = repeat and index in self.records
+        if not returning:
+            # What the referrer does not send: the practice the person is registered with (when
+            # someone else referred) and the deprivation decile of their postcode, which the
+            # link worker adds to the record.
+            person = person_update(
+                person=person,
+                actor=worker,
+                gp_practice=profile.fields.get("gp_practice"),
+                deprivation_decile=profile.fields.get("deprivation_decile"),
+            )
+        Person.objects.filter(pk=person.pk).update(created_at=made)
         Consent.objects.filter(person=person).update(recorded_at=made)
         ctx.count("referrals")
         ctx.count(f"referrals from {ReferralSource(source).label.lower()}")
         if referral.risk_of_harm or referral.safeguarding_concern:
             ctx.count("referrals flagged for risk")
-        due = add_working_days(
-            made.date(),
-            min(
-                URGENCY_RESPONSE_WORKING_DAYS.get(Urgency(reason.urgency), 10),
-                10,
-            ),
-        )
+        rules: dict[str, Any] = settings.LINKWELL  # a plain settings dict of mixed values
+        standard = int(rules["REFERRAL_RESPONSE_WORKING_DAYS"])
+        days = min(URGENCY_RESPONSE_WORKING_DAYS.get(Urgency(reason.urgency), standard), standard)
+        due = add_working_days(made.date(), days)
         Referral.objects.filter(pk=referral.pk).update(
             created_at=made, status_changed_at=made, response_due=due
         )
         ReferralStatusChange.objects.filter(referral=referral).update(at=made)
         self._date_alerts(referral, made, days_ago)
 
-        if repeat and index in self.records:
+        if returning:
             # The returning person's new record is merged into their first one at triage.
             person_merge(keep=self.records[index], merge=person, actor=worker)
             referral.refresh_from_db()
