@@ -14,6 +14,10 @@ from .models import ConsentMethod, ConsentPurpose, Person
 from .validation import normalise_nhs_number, normalise_postcode
 
 
+# Input widths that hint at the expected length (NHS design system guidance).
+_WIDTHS = {"nhs_number": 10, "postcode": 10, "phone": 20, "date_of_birth": 10}
+
+
 def style_for_nhsuk(form: forms.BaseForm) -> None:
     """Give each widget the NHS design system class (and the error class when it has an error)."""
     for name, field in form.fields.items():
@@ -30,7 +34,8 @@ def style_for_nhsuk(form: forms.BaseForm) -> None:
         if form.is_bound and name in form.errors:
             css += f" {css}--error"
             described_by.append(f"id_{name}-error")
-        widget.attrs["class"] = css
+        width = _WIDTHS.get(name)
+        widget.attrs["class"] = f"{css} nhsuk-input--width-{width}" if width else css
         if described_by:
             widget.attrs["aria-describedby"] = " ".join(described_by)
 
@@ -141,6 +146,7 @@ class ConsentForm(NhsukFormMixin, forms.Form):
         choices=[("yes", "They agree (consent given)"), ("no", "They do not agree, or withdraw")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether they agree or do not agree."},
     )
     method = forms.ChoiceField(label="How was it recorded?", choices=ConsentMethod.choices)
     note = forms.CharField(
