@@ -13,7 +13,6 @@ from linkwell.accounts.models import Organisation, OrganisationKind
 from .models import ConsentMethod, ConsentPurpose, Person
 from .validation import normalise_nhs_number, normalise_postcode
 
-
 # Input widths that hint at the expected length (NHS design system guidance).
 _WIDTHS = {"nhs_number": 10, "postcode": 10, "phone": 20, "date_of_birth": 10}
 
