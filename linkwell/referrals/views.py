@@ -96,23 +96,24 @@ def error_text(exc: ValidationError | ApplicationError) -> str:
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    status = 200
-    if request.method == "POST":
-        form = ReferralForm(request.POST, user=user)  # type: ignore[arg-type]
-        if form.is_valid():
-            team = user.team if form.is_staff_intake else None  # type: ignore[union-attr]
-            try:
-                referral = services.referral_create(actor=user, team=team, **form.service_kwargs())
-            except ValidationError as exc:
-                form.add_service_error(exc, SERVICE_FIELD_MAP)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status_code
-            else:
-                return redirect("referrals:sent", referral_uuid=referral.uuid)
-        status = status if status != 200 else 400
-    else:
+    if request.method == "GET":
         form = ReferralForm(user=user)  # type: ignore[arg-type]
+        return render(request, "referrals/referral_form.html", {"form": form})
+    form = ReferralForm(request.POST, user=user)  # type: ignore[arg-type]
+    status = 400
+    if form.is_valid():
+        # Staff taking a referral by phone send it to their own team; a referrer's goes to the
+        # intake team (the service decides).
+        team = user.team if form.is_staff_intake else None  # type: ignore[union-attr]
+        try:
+            referral = services.referral_create(actor=user, team=team, **form.service_kwargs())
+        except ValidationError as exc:
+            form.add_service_error(exc, SERVICE_FIELD_MAP)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            return redirect("referrals:sent", referral_uuid=referral.uuid)
     return render(request, "referrals/referral_form.html", {"form": form}, status=status)
 
 
@@ -380,33 +381,32 @@ def _client_key(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def self_refer(request: HttpRequest) -> HttpResponse:
-    status = 200
+    if request.method == "GET":
+        return render(request, "referrals/self_referral.html", {"form": SelfReferralForm()})
+    form = SelfReferralForm(request.POST)
+    status = 400
     service_error = ""
-    if request.method == "POST":
-        form = SelfReferralForm(request.POST)
-        if form.is_valid():
-            details = form.service_details()
-            try:
-                referral = services.referral_create_self(
-                    client_key=_client_key(request), details=details
-                )
-            except ValidationError as exc:
-                form.add_service_error(exc, {"person_details": "given_name"})
-                status = 400
-            except ApplicationError as exc:
-                service_error = exc.message
-                status = exc.status_code
-            else:
-                request.session[SELF_REFERRAL_SESSION_KEY] = {
-                    "reference": referral.reference,
-                    "at_risk": details["risk_of_harm"],
-                    "contact_method": details["preferred_contact_method"],
-                }
-                return redirect("public:self_refer_done")
+    if form.is_valid():
+        details = form.service_details()
+        try:
+            referral = services.referral_create_self(
+                client_key=_client_key(request), details=details
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc, {"person_details": "given_name"})
+        except ApplicationError as exc:
+            # Over the rate limit (429) the service's message says what to do instead.
+            service_error = exc.message
+            status = exc.status_code
         else:
-            status = 400
-    else:
-        form = SelfReferralForm()
+            # The reference travels in the session so a refresh of the confirmation keeps it
+            # and nobody can read another person's confirmation by guessing a URL.
+            request.session[SELF_REFERRAL_SESSION_KEY] = {
+                "reference": referral.reference,
+                "at_risk": details["risk_of_harm"],
+                "contact_method": details["preferred_contact_method"],
+            }
+            return redirect("public:self_refer_done")
     return render(
         request,
         "referrals/self_referral.html",
