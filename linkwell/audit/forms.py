@@ -15,7 +15,7 @@ class AuditSearchForm(forms.Form):
     person = forms.UUIDField(
         required=False,
         label="Person",
-        help_text="The person's reference, for example 3f2a1c9e-5b7d-4e8a-9c1f-2d3e4f5a6b7c",
+        help_text="Their reference, as shown on their record",
         error_messages={
             "invalid": "Enter the person's reference in full, as shown on their record."
         },
