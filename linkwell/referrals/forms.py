@@ -47,7 +47,9 @@ class NhsFormMixin:
         form: forms.BaseForm = self  # type: ignore[assignment]
         items: list[tuple[str, str]] = []
         first_field = next(iter(form.fields), None)
-        for name, errors in form.errors.items():
+        # Problems with the whole form (a refused timestamp, a service's refusal) come first.
+        ordered = sorted(form.errors.items(), key=lambda item: item[0] != NON_FIELD_ERRORS)
+        for name, errors in ordered:
             if name == NON_FIELD_ERRORS:
                 anchor = self.error_anchor(first_field) if first_field else "#maincontent"
             else:

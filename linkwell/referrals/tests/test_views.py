@@ -672,3 +672,10 @@ def test_the_referrer_reads_the_status_in_plain_words(world, client_for):
     text = html.content.decode()
     assert "Declined: Not eligible" in text
     assert "No message yet." in text
+
+
+def test_a_problem_with_the_whole_form_is_listed_first(client, world):
+    data = self_referral_data(seconds_ago=1, given_name="")
+    html = client.post(reverse("public:self_refer"), data).content.decode()
+    summary = html[html.index("There is a problem") :]
+    assert summary.index("quicker than we expected") < summary.index("Enter your first name")
