@@ -114,18 +114,10 @@ def referral_create(
     ):
         # A GP practice refers its own registered patients: record the practice on the person.
         person_details = {**person_details, "gp_practice": referring_organisation}
-    # person_create also runs person_flag_duplicates: possible duplicates go to a link worker's
-    # review list, never merged automatically.
-    person = person_create(actor=actor, **person_details)
+    # Everything that needs no person comes first: the person's record starts the audit chain's
+    # lock (audit_log), which is held until commit, so work done before it does not hold up other
+    # intakes.
     reference = _unique_reference()
-    consent_record(
-        person=person,
-        purpose=ConsentPurpose.SUPPORT,
-        given=True,
-        actor=actor,
-        method=ConsentMethod.ONLINE if source == ReferralSource.SELF else ConsentMethod.REFERRER,
-        note=f"Agreed to be referred and contacted (referral {reference}).",
-    )
 
     words = find_risk_words(reason)
     auto_notes = []
@@ -148,6 +140,19 @@ def referral_create(
         Urgency(urgency), _rule("REFERRAL_RESPONSE_WORKING_DAYS")
     )
     days = min(days, _rule("REFERRAL_RESPONSE_WORKING_DAYS"))
+
+    # person_create also runs person_flag_duplicates: possible duplicates go to a link worker's
+    # review list, never merged automatically.
+    person = person_create(actor=actor, **person_details)
+    consent_record(
+        person=person,
+        purpose=ConsentPurpose.SUPPORT,
+        given=True,
+        actor=actor,
+        method=ConsentMethod.ONLINE if source == ReferralSource.SELF else ConsentMethod.REFERRER,
+        note=f"Agreed to be referred and contacted (referral {reference}).",
+    )
+
     now = timezone.now()
     referral = Referral(
         reference=reference,
