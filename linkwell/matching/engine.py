@@ -20,8 +20,9 @@ import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from linkwell.common.needs import NEED_LABELS
 from linkwell.directory.models import (
@@ -41,6 +42,9 @@ IN_PERSON_MODES = frozenset({"face_to_face", "community_venue", "home_visit"})
 DEFAULT_TRAVEL_KM = 10.0
 # A home visit comes to the person: the service's base may be this much further away.
 HOME_VISIT_FACTOR = 2.0
+# A phone, video or online service with a base serves its region: bases further than this are
+# out of area. One with no location at all is national.
+REMOTE_AREA_KM = 30.0
 PRIORITY_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.0}
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -214,8 +218,10 @@ def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
         distance = min(haversine_km(*profile.origin, lat, lon) for lat, lon in facts.places)
     reach = profile.travel_km * (HOME_VISIT_FACTOR if "home_visit" in facts.modes else 1.0)
     reachable_in_person = distance is not None and distance <= reach
+    if remote and distance is not None and distance > REMOTE_AREA_KM:
+        remote = False  # a regional phone or online service for another region
     if not remote and not reachable_in_person:
-        return None  # area: too far to travel and nothing by phone, video or online
+        return None  # area: too far to travel and nothing by phone, video or online here
 
     reasons: list[str] = []
     cautions: list[str] = []
@@ -322,25 +328,42 @@ def _hhmm(value: str | None, default: str) -> str:
     return (value or default)[:5]
 
 
+def _based_within(origin: tuple[float, float], km: float) -> QuerySet[Any, Any]:
+    lat_min, lat_max, lon_min, lon_max = bounding_box(*origin, km)
+    return ServiceAtLocation.objects.filter(
+        location__latitude__range=(lat_min, lat_max),
+        location__longitude__range=(lon_min, lon_max),
+    ).values("service_id")
+
+
 def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceFacts]:
     """Facts of every service that could match: active, verified recently, meeting a need and
     within reach (a location inside the travel box, or remote delivery). Seven queries."""
     if not profile.needs:
         return []
     cutoff = now - dt.timedelta(days=hide_after_days())
-    reach = Q(id__in=ServiceDeliveryMode.objects.filter(mode__in=REMOTE_MODES).values("service_id"))
-    if profile.origin is not None:
-        box_km = profile.travel_km * HOME_VISIT_FACTOR
-        lat_min, lat_max, lon_min, lon_max = bounding_box(*profile.origin, box_km)
-        reach |= Q(
-            id__in=ServiceAtLocation.objects.filter(
-                location__latitude__range=(lat_min, lat_max),
-                location__longitude__range=(lon_min, lon_max),
-            ).values("service_id")
+    remote_modes = ServiceDeliveryMode.objects.filter(mode__in=REMOTE_MODES)
+    reachable: QuerySet[Any, Any]
+    if profile.origin is None:
+        reachable = remote_modes.values("service_id")
+    else:
+        # Three index-driven sets, united once (so the planner materialises them instead of
+        # scanning every service): a base inside the travel box; a phone, video or online service
+        # based inside its region's box; one with no base at all (national).
+        local = _based_within(profile.origin, profile.travel_km * HOME_VISIT_FACTOR)
+        regional = _based_within(profile.origin, REMOTE_AREA_KM).filter(
+            Exists(remote_modes.filter(service_id=OuterRef("service_id")))
         )
+        national = remote_modes.filter(
+            ~Exists(ServiceAtLocation.objects.filter(service_id=OuterRef("service_id")))
+        ).values("service_id")
+        reachable = local.union(regional, national)
+    needed = ServiceNeed.objects.filter(
+        need__in=profile.need_codes,
+        service_id__in=reachable,  # type: ignore[misc]  # a values() subquery, not a list
+    ).values("service_id")
     qs = Service.objects.filter(
-        reach,
-        id__in=ServiceNeed.objects.filter(need__in=profile.need_codes).values("service_id"),
+        id__in=needed,
         status="active",
         profile__verified_at__gte=cutoff,
     )
