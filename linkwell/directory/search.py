@@ -18,10 +18,27 @@ from .models import Postcode
 
 
 class SearchBackend(Protocol):
+    """Ranked full text over the service search documents.
+
+    ``candidates_sql`` is an SQL query (with its ``params``) that selects rows only for services
+    passing the filters; it is correlated on ``d.service_id`` (the document being tested), so the
+    backend runs it as ``EXISTS (...)`` once per matching document, through the primary key.
+    """
+
     def rank(
-        self, *, query: str, candidates_sql: str, params: tuple[Any, ...]
+        self,
+        *,
+        query: str,
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[tuple[uuid.UUID, float]]:
-        """(service id, score) of every matching candidate, best first (higher is better)."""
+        """(service id, score) of matching candidates, best first (higher is better)."""
+        ...
+
+    def count(self, *, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
+        """How many candidates match."""
         ...
 
 
@@ -32,28 +49,54 @@ def words(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:12]
 
 
+def _page(limit: int | None, offset: int) -> str:
+    return f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+
+
 class Fts5Backend:
     """SQLite FTS5 with bm25; the service name weighs ten times the rest."""
 
-    def rank(
-        self, *, query: str, candidates_sql: str, params: tuple[Any, ...]
-    ) -> list[tuple[uuid.UUID, float]]:
-        terms = words(query)
-        if not terms:
-            return []
+    FROM = (
+        "FROM directory_service_fts "
+        "JOIN directory_servicesearchdocument d ON d.id = directory_service_fts.rowid "
+        "WHERE directory_service_fts MATCH %s AND EXISTS ({candidates})"
+    )
+
+    @staticmethod
+    def _match(query: str) -> str:
         # Every word must appear (prefix match), quoted so FTS5 syntax in the input is inert.
-        match = " ".join(f'"{w}"*' for w in terms)
-        # candidates_sql is ORM-generated with its own placeholders; user text is a parameter.
+        return " ".join(f'"{w}"*' for w in words(query))
+
+    def rank(
+        self,
+        *,
+        query: str,
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[tuple[uuid.UUID, float]]:
+        if not words(query):
+            return []
         sql = (
-            "SELECT d.service_id, bm25(directory_service_fts, 10.0, 1.0) AS score "  # noqa: S608
-            "FROM directory_service_fts "
-            "JOIN directory_servicesearchdocument d ON d.id = directory_service_fts.rowid "
-            f"WHERE directory_service_fts MATCH %s AND d.service_id IN ({candidates_sql}) "
-            "ORDER BY score"
+            "SELECT d.service_id, bm25(directory_service_fts, 10.0, 1.0) AS score "
+            + self.FROM.format(candidates=candidates_sql)
+            + " ORDER BY score"
+            + _page(limit, offset)
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, (match, *params))
+            cursor.execute(sql, (self._match(query), *params))
             return [(uuid.UUID(str(sid)), -float(score)) for sid, score in cursor.fetchall()]
+
+    def count(self, *, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
+        if not words(query):
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) " + self.FROM.format(candidates=candidates_sql),
+                (self._match(query), *params),
+            )
+            return int(cursor.fetchone()[0])
 
 
 TSVECTOR = (
@@ -65,23 +108,45 @@ TSVECTOR = (
 class PostgresBackend:
     """PostgreSQL full text on the GIN-indexed weighted tsvector (migration 0002)."""
 
+    FROM = (
+        "FROM directory_servicesearchdocument d, to_tsquery('english', %s) q "
+        f"WHERE {TSVECTOR} @@ q AND EXISTS ({{candidates}})"
+    )
+
+    @staticmethod
+    def _tsquery(query: str) -> str:
+        return " & ".join(f"{w}:*" for w in words(query))
+
     def rank(
-        self, *, query: str, candidates_sql: str, params: tuple[Any, ...]
+        self,
+        *,
+        query: str,
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[tuple[uuid.UUID, float]]:
-        terms = words(query)
-        if not terms:
+        if not words(query):
             return []
-        tsquery = " & ".join(f"{w}:*" for w in terms)
-        # candidates_sql is ORM-generated with its own placeholders; user text is a parameter.
         sql = (
-            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "  # noqa: S608
-            "FROM directory_servicesearchdocument d, to_tsquery('english', %s) q "
-            f"WHERE {TSVECTOR} @@ q AND d.service_id IN ({candidates_sql}) "
-            "ORDER BY score DESC"
+            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "
+            + self.FROM.format(candidates=candidates_sql)
+            + " ORDER BY score DESC, d.service_id"
+            + _page(limit, offset)
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, (tsquery, *params))
+            cursor.execute(sql, (self._tsquery(query), *params))
             return [(sid, float(score)) for sid, score in cursor.fetchall()]
+
+    def count(self, *, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
+        if not words(query):
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) " + self.FROM.format(candidates=candidates_sql),
+                (self._tsquery(query), *params),
+            )
+            return int(cursor.fetchone()[0])
 
 
 BACKENDS: dict[str, SearchBackend] = {"sqlite": Fts5Backend(), "postgresql": PostgresBackend()}

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .models import (
@@ -124,6 +125,14 @@ def _candidates(
     return qs
 
 
+def _correlated(candidates: QuerySet[Service]) -> tuple[str, tuple[object, ...]]:
+    """The candidate filter as SQL correlated on the search document's service (d.service_id)."""
+    sql, params = (
+        candidates.filter(id=RawSQL("d.service_id", ())).values("id").query.sql_with_params()
+    )
+    return sql, tuple(params)
+
+
 def _distances(
     origin: Origin, radius_km: float, candidates: QuerySet[Service]
 ) -> dict[uuid.UUID, float]:
@@ -173,25 +182,33 @@ def service_search(
     if origin is not None:
         distances = _distances(origin, filters.max_distance_km or DEFAULT_RADIUS_KM, candidates)
     ranked: list[tuple[uuid.UUID, float | None]]
-    if query.strip():
-        if distances is not None:
-            id_sql, params = (
-                Service.objects.filter(id__in=list(distances)).values("id").query.sql_with_params()
-            )
+    if distances is not None:
+        # Bounded by the radius: rank or sort every nearby candidate, then page.
+        if query.strip():
+            sql, params = _correlated(Service.objects.filter(id__in=list(distances)))
+            ranked = list(backend().rank(query=query, candidates_sql=sql, params=params))
         else:
-            id_sql, params = candidates.values("id").query.sql_with_params()
-        scored = backend().rank(query=query, candidates_sql=id_sql, params=params)
-        ranked = [(sid, score) for sid, score in scored]
-    elif distances is not None:
-        ranked = [(sid, None) for sid in distances]
+            ranked = [(sid, None) for sid in distances]
+        if sort == "distance" or not query.strip():
+            ranked.sort(key=lambda item: distances[item[0]])
+        total = len(ranked)
+        page = ranked[offset : offset + limit]
+    elif query.strip():
+        sql, params = _correlated(candidates)
+        total = backend().count(query=query, candidates_sql=sql, params=params)
+        page = list(
+            backend().rank(
+                query=query, candidates_sql=sql, params=params, limit=limit, offset=offset
+            )
+        )
     else:
-        ranked = [
-            (sid, None) for sid in candidates.order_by("name", "id").values_list("id", flat=True)
+        total = candidates.count()
+        page = [
+            (sid, None)
+            for sid in candidates.order_by("name", "id").values_list("id", flat=True)[
+                offset : offset + limit
+            ]
         ]
-    if distances is not None and sort == "distance" or distances is not None and not query.strip():
-        ranked.sort(key=lambda item: distances[item[0]])
-    total = len(ranked)
-    page = ranked[offset : offset + limit]
     services = Service.objects.select_related("organization", "profile").in_bulk(
         [sid for sid, _ in page]
     )
@@ -255,9 +272,12 @@ def hsds_service_page(
     if modified_after is not None:
         qs = qs.filter(linkwell_updated_at__gte=modified_after)
     if search.strip():
-        sql, params = qs.values("id").query.sql_with_params()
-        ranked = [sid for sid, _ in backend().rank(query=search, candidates_sql=sql, params=params)]
-        return len(ranked), ranked[offset : offset + limit]
+        sql, params = _correlated(qs)
+        total = backend().count(query=search, candidates_sql=sql, params=params)
+        ranked = backend().rank(
+            query=search, candidates_sql=sql, params=params, limit=limit, offset=offset
+        )
+        return total, [sid for sid, _ in ranked]
     ids = list(qs.order_by("name", "id").values_list("id", flat=True)[offset : offset + limit])
     return qs.count(), ids
 

@@ -12,6 +12,7 @@ With ``atomic=True`` everything is one transaction and any bad record loads noth
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -107,16 +108,19 @@ def _attname(table: str, column: str) -> str:
     raise KeyError(f"{table}.{column}")
 
 
+_VALID_FACTS: dict[str, frozenset[str]] = {
+    "need": frozenset(NEED_CODES),
+    "delivery_mode": frozenset(DeliveryMode.values),
+    "community": frozenset(Community.values),
+    "access": frozenset(Access.values),
+    "cost": frozenset(Cost.values),
+}
+
+
 def _fact_value(code: str, value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise FieldProblem(f"{where}.value: a Linkwell {code} fact needs a text value")
-    valid: dict[str, Iterable[str]] = {
-        "need": NEED_CODES,
-        "delivery_mode": DeliveryMode.values,
-        "community": Community.values,
-        "access": Access.values,
-        "cost": Cost.values,
-    }
+    valid = _VALID_FACTS
     if code in valid and value not in valid[code]:
         raise FieldProblem(f"{where}.value: {value[:40]!r} is not a known {code}")
     if code in ("capacity", "typical_wait_days") and not (value.isdigit() and len(value) < 7):
@@ -286,6 +290,71 @@ def _parse_verified(row: dict[str, Any]) -> dt.datetime:
     return timezone.now()
 
 
+def _converter(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-arg]
+    """A cheap value adapter for executemany; Django's per-value preparation is the slow part."""
+    vendor = connection.vendor
+    if isinstance(field, models.UUIDField) or (
+        isinstance(field, models.ForeignKey) and isinstance(field.target_field, models.UUIDField)
+    ):
+        if vendor == "sqlite":
+            return lambda v: None if v is None else v.hex
+        return lambda v: v
+    if isinstance(field, models.DateTimeField):
+        return lambda v: None if v is None else connection.ops.adapt_datetimefield_value(v)
+    if isinstance(field, models.JSONField):
+        return lambda v: json.dumps(v)
+    return lambda v: v
+
+
+def _upsert(
+    model: type[models.Model],
+    rows: Iterable[dict[str, Any]],
+    attnames: list[str],
+    *,
+    key: str,
+    update: bool = True,
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE (or NOTHING) for many rows in one executemany.
+
+    The values have been checked already (clean_row, _fact_value); this only writes them. Both
+    SQLite (3.24+) and PostgreSQL speak this statement.
+    """
+    by_att = {f.attname: f for f in model._meta.concrete_fields}
+    # Columns the data does not carry (Linkwell's own, e.g. edits_need_review) get their model
+    # default on insert and are never overwritten by a re-import.
+    defaults = {
+        f.attname: f.get_default()
+        for f in model._meta.concrete_fields
+        if f.attname not in attnames and f.has_default()
+    }
+    insert_atts = [*attnames, *defaults]
+    fields = [by_att[a] for a in insert_atts]
+    convert = [_converter(f) for f in fields]
+    qn = connection.ops.quote_name
+    cols = [qn(str(f.column)) for f in fields]
+    updated = [qn(str(by_att[a].column)) for a in attnames if a != key]
+    key_column = qn(str(by_att[key].column))
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updated)
+        if update
+        else "DO NOTHING"
+    )
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(cols)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(cols))}) ON CONFLICT ({key_column}) {action}"
+    )
+    values = [
+        tuple(
+            c(row[a] if a in row else defaults.get(a))
+            for c, a in zip(convert, insert_atts, strict=True)
+        )
+        for row in rows
+    ]
+    if values:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, values)
+
+
 class _Importer:
     def __init__(self, report: ImportReport, atomic: bool) -> None:
         self.report = report
@@ -407,16 +476,10 @@ class _Importer:
                 continue
             ids = list(rows)
             before = set(model.objects.filter(id__in=ids).values_list("id", flat=True))
-            objs = [model(**row, linkwell_updated_at=now) for row in rows.values()]
-            update_fields = [c.attname for c in columns(table) if c.attname != "id"]
-            update_fields.append("linkwell_updated_at")
-            model.objects.bulk_create(
-                objs,
-                batch_size=500,
-                update_conflicts=True,
-                unique_fields=["id"],
-                update_fields=update_fields,
-            )
+            attnames = [c.attname for c in columns(table)] + ["linkwell_updated_at"]
+            for row in rows.values():
+                row["linkwell_updated_at"] = now
+            _upsert(model, rows.values(), attnames, key="id")
             self.report.updated[table] += len(before)
             self.report.created[table] += len(ids) - len(before)
         services = rows_by_table.get("service", {})
@@ -452,11 +515,33 @@ class _Importer:
             process = (row.get("application_process") or "").lower()
             access = Access.REFERRAL_NEEDED if "referral" in process else Access.SELF_REFERRAL
             new_profiles.append(
-                ServiceProfile(
-                    service_id=sid, cost=cost, access=access, verified_at=_parse_verified(row)
-                )
+                {
+                    "service_id": sid,
+                    "cost": cost,
+                    "access": access,
+                    "verified_at": _parse_verified(row),
+                    "eligibility_communities": [],
+                    "areas_served": [],
+                    "review_status": "current",
+                    "updated_at": timezone.now(),
+                }
             )
-        ServiceProfile.objects.bulk_create(new_profiles, ignore_conflicts=True, batch_size=500)
+        _upsert(
+            ServiceProfile,
+            new_profiles,
+            [
+                "service_id",
+                "cost",
+                "access",
+                "verified_at",
+                "eligibility_communities",
+                "areas_served",
+                "review_status",
+                "updated_at",
+            ],
+            key="service_id",
+            update=False,
+        )
         if not facts:
             return
         current = ServiceProfile.objects.in_bulk(list(facts))
@@ -504,17 +589,38 @@ class _Importer:
             "typical_wait_days",
             "verified_at",
         ]
-        ServiceProfile.objects.bulk_create(
-            profiles,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["service"],
-            update_fields=fields,
+        stamp = timezone.now()
+        _upsert(
+            ServiceProfile,
+            [
+                {
+                    "service_id": p.service_id,
+                    "review_status": p.review_status,
+                    "updated_at": stamp,
+                    **{f: getattr(p, f) for f in fields},
+                }
+                for p in profiles
+            ],
+            ["service_id", "review_status", "updated_at", *fields],
+            key="service_id",
         )
         ServiceNeed.objects.filter(service_id__in=replace_needs).delete()
-        ServiceNeed.objects.bulk_create(needs, batch_size=1000)
+        _insert_pairs(ServiceNeed, "need", [(n.service_id, n.need) for n in needs])
         ServiceDeliveryMode.objects.filter(service_id__in=replace_modes).delete()
-        ServiceDeliveryMode.objects.bulk_create(modes, batch_size=1000)
+        _insert_pairs(ServiceDeliveryMode, "mode", [(m.service_id, m.mode) for m in modes])
+
+
+def _insert_pairs(model: type[models.Model], column: str, pairs: list[tuple[Any, str]]) -> None:
+    if not pairs:
+        return
+    qn = connection.ops.quote_name
+    to_db = _converter(next(f for f in model._meta.concrete_fields if f.attname == "service_id"))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {qn(model._meta.db_table)} (service_id, {qn(column)}) "  # noqa: S608
+            "VALUES (%s, %s)",
+            [(to_db(sid), value) for sid, value in pairs],
+        )
 
 
 def _batched(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
