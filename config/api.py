@@ -93,6 +93,7 @@ def _register_routers() -> None:
         ("audit", "/audit"),
         ("directory", "/directory"),
         ("outcomes", "/outcomes"),
+        ("connections", "/connections"),
     ]:
         module = import_module(f"linkwell.{app}.api")
         api.add_router(prefix, module.router, tags=[app])

@@ -18,4 +18,5 @@ urlpatterns = [
     path("hsds/", include("linkwell.hsds.urls")),
     path("outcomes/", include("linkwell.outcomes.urls")),
     path("conversations/", include("linkwell.conversations.urls")),
+    path("connections/", include("linkwell.connections.urls")),
 ]

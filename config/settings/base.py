@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "linkwell.hsds",
     "linkwell.conversations",
     "linkwell.matching",
+    "linkwell.connections",
 ]
 
 MIDDLEWARE = [
