@@ -33,12 +33,12 @@ class SearchBackend(Protocol):
         params: tuple[Any, ...],
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[tuple[uuid.UUID, float]]:
-        """(service id, score) of matching candidates, best first (higher is better)."""
-        ...
+    ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
+        """(how many candidates match, [(service id, score)] of the page, best first).
 
-    def count(self, *, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
-        """How many candidates match."""
+        Higher scores are better. The total comes from the same pass (a window count), so a
+        page costs one scan of the matches.
+        """
         ...
 
 
@@ -75,22 +75,26 @@ class Fts5Backend:
         params: tuple[Any, ...],
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[tuple[uuid.UUID, float]]:
+    ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
-            return []
+            return 0, []
+        # bm25() cannot sit beside a window function, so the count wraps the matches.
         sql = (
+            "SELECT service_id, score, COUNT(*) OVER () FROM ("  # noqa: S608  # SQL from the ORM
             "SELECT d.service_id, bm25(directory_service_fts, 10.0, 1.0) AS score "
             + self.FROM.format(candidates=candidates_sql)
-            + " ORDER BY score"
+            + ") ORDER BY score"
             + _page(limit, offset)
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, (self._match(query), *params))
-            return [(uuid.UUID(str(sid)), -float(score)) for sid, score in cursor.fetchall()]
+            rows = cursor.fetchall()
+        if not rows and offset:
+            return self._count(query, candidates_sql, params), []
+        total = int(rows[0][2]) if rows else 0
+        return total, [(uuid.UUID(str(sid)), -float(score)) for sid, score, _ in rows]
 
-    def count(self, *, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
-        if not words(query):
-            return 0
+    def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT COUNT(*) " + self.FROM.format(candidates=candidates_sql),
@@ -125,22 +129,24 @@ class PostgresBackend:
         params: tuple[Any, ...],
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[tuple[uuid.UUID, float]]:
+    ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
-            return []
+            return 0, []
         sql = (
-            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "
+            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score, COUNT(*) OVER () "
             + self.FROM.format(candidates=candidates_sql)
             + " ORDER BY score DESC, d.service_id"
             + _page(limit, offset)
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, (self._tsquery(query), *params))
-            return [(sid, float(score)) for sid, score in cursor.fetchall()]
+            rows = cursor.fetchall()
+        if not rows and offset:
+            return self._count(query, candidates_sql, params), []
+        total = int(rows[0][2]) if rows else 0
+        return total, [(sid, float(score)) for sid, score, _ in rows]
 
-    def count(self, *, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
-        if not words(query):
-            return 0
+    def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT COUNT(*) " + self.FROM.format(candidates=candidates_sql),

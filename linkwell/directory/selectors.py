@@ -186,7 +186,7 @@ def service_search(
         # Bounded by the radius: rank or sort every nearby candidate, then page.
         if query.strip():
             sql, params = _correlated(Service.objects.filter(id__in=list(distances)))
-            ranked = list(backend().rank(query=query, candidates_sql=sql, params=params))
+            ranked = list(backend().rank(query=query, candidates_sql=sql, params=params)[1])
         else:
             ranked = [(sid, None) for sid in distances]
         if sort == "distance" or not query.strip():
@@ -195,12 +195,10 @@ def service_search(
         page = ranked[offset : offset + limit]
     elif query.strip():
         sql, params = _correlated(candidates)
-        total = backend().count(query=query, candidates_sql=sql, params=params)
-        page = list(
-            backend().rank(
-                query=query, candidates_sql=sql, params=params, limit=limit, offset=offset
-            )
+        total, scored = backend().rank(
+            query=query, candidates_sql=sql, params=params, limit=limit, offset=offset
         )
+        page = list(scored)
     else:
         total = candidates.count()
         page = [
@@ -273,8 +271,7 @@ def hsds_service_page(
         qs = qs.filter(linkwell_updated_at__gte=modified_after)
     if search.strip():
         sql, params = _correlated(qs)
-        total = backend().count(query=search, candidates_sql=sql, params=params)
-        ranked = backend().rank(
+        total, ranked = backend().rank(
             query=search, candidates_sql=sql, params=params, limit=limit, offset=offset
         )
         return total, [sid for sid, _ in ranked]
