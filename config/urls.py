@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from config.api import api
 from linkwell.common.views import home
+from linkwell.fhir.api import fhir_api
 
 urlpatterns = [
     path("", home, name="home"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path("outcomes/", include("linkwell.outcomes.urls")),
     path("conversations/", include("linkwell.conversations.urls")),
     path("connections/", include("linkwell.connections.urls")),
+    path("fhir/", fhir_api.urls),
 ]

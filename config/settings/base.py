@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "linkwell.conversations",
     "linkwell.matching",
     "linkwell.connections",
+    "linkwell.fhir",
 ]
 
 MIDDLEWARE = [
