@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0002_full_text_index'),
+        ("directory", "0002_full_text_index"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='taxonomyterm',
-            name='taxonomy_detail',
+            model_name="taxonomyterm",
+            name="taxonomy_detail",
         ),
         migrations.AddField(
-            model_name='taxonomyterm',
-            name='taxonomy_id',
+            model_name="taxonomyterm",
+            name="taxonomy_id",
             field=models.UUIDField(blank=True, db_index=True, null=True),
         ),
     ]

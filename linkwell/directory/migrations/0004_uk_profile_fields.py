@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0003_taxonomy_term_keeps_external_taxonomy_id'),
+        ("directory", "0003_taxonomy_term_keeps_external_taxonomy_id"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accessibility',
-            name='accessibility',
+            model_name="accessibility",
+            name="accessibility",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='servicearea',
-            name='service_area',
+            model_name="servicearea",
+            name="service_area",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='taxonomyterm',
-            name='term',
+            model_name="taxonomyterm",
+            name="term",
             field=models.TextField(blank=True, null=True),
         ),
     ]
