@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from io import BytesIO
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
@@ -88,4 +89,69 @@ def plan_pdf(*, episode: Episode, plan: SupportPlan, chosen: list[PlanOption]) -
         bottomMargin=20 * mm,
     )
     doc.build(story)
+    return buffer.getvalue()
+
+
+def message_back_pdf(*, message: Any) -> bytes:
+    """The message back as a letter-like PDF for the GP and the referrer."""
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("mb", parent=styles["BodyText"], fontSize=11, leading=15)
+    h1 = styles["Heading1"]
+    h2 = styles["Heading2"]
+    episode = message.episode
+    person = episode.person
+    story = [
+        Paragraph("Social prescribing: support has ended", h1),
+        Paragraph(
+            f"<b>{escape(message.person_name)}</b>"
+            + (f", born {_date(person.date_of_birth)}" if person.date_of_birth else "")
+            + (f", NHS number {escape(person.nhs_number)}" if person.nhs_number else ""),
+            body,
+        ),
+        Paragraph(
+            f"Supported by {escape(episode.team.organisation.name)} from "
+            f"{_date(episode.opened_at.date())} to {_date(message.closed_on)}. "
+            f"Why support ended: {escape(message.discharge_reason)}.",
+            body,
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph("What mattered to them", h2),
+        Paragraph(escape(", ".join(message.needs) or "Not recorded"), body),
+        Paragraph("Support they were connected to", h2),
+    ]
+    if message.connected:
+        story.append(
+            ListFlowable(
+                [
+                    ListItem(Paragraph(f"{escape(c['service'])}: {escape(c['status'])}", body))
+                    for c in message.connected
+                ],
+                bulletType="bullet",
+            )
+        )
+    else:
+        story.append(Paragraph("None", body))
+    story.append(Paragraph("Outcomes", h2))
+    if message.outcomes:
+        story.append(
+            ListFlowable(
+                [
+                    ListItem(
+                        Paragraph(
+                            escape(f"{o['measure']}: {o['before']} to {o['after']} {o['verdict']}"),
+                            body,
+                        )
+                    )
+                    for o in message.outcomes
+                ],
+                bulletType="bullet",
+            )
+        )
+    else:
+        story.append(Paragraph("No measures were completed.", body))
+    story.append(Paragraph("Codes (SNOMED CT)", h2))
+    for code, display in message.codes:
+        story.append(Paragraph(f"{code} {escape(display)}", body))
+    buffer = BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title="Message back").build(story)
     return buffer.getvalue()

@@ -12,4 +12,10 @@ urlpatterns = [
     path("<uuid:episode_uuid>/options/<uuid:option_uuid>/", views.decide, name="decide"),
     path("<uuid:episode_uuid>/plan/", views.plan, name="plan"),
     path("<uuid:episode_uuid>/plan.pdf", views.plan_download, name="plan_pdf"),
+    path("<uuid:episode_uuid>/message-back/", views.message_back, name="message_back"),
+    path(
+        "<uuid:episode_uuid>/message-back.pdf",
+        views.message_back_download,
+        name="message_back_pdf",
+    ),
 ]

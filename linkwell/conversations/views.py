@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from linkwell.common.errors import ApplicationError
+from linkwell.accounts.models import Role
+from linkwell.common.errors import ApplicationError, Conflict
 from linkwell.common.needs import NEED_CODES, NEED_LABELS
 from linkwell.matching.selectors import episode_matches_for_user
 from linkwell.matching.suggest import suggest_needs
@@ -22,8 +23,9 @@ from linkwell.referrals.views import STAFF_ROLES, error_text, is_htmx, roles_req
 
 from . import selectors, services
 from .forms import ConversationForm, PlanForm, SuggestForm
+from .messageback import message_back_for_user
 from .models import Priority
-from .pdf import plan_pdf
+from .pdf import message_back_pdf, plan_pdf
 
 
 def _errors_of(exc: ValidationError | ApplicationError) -> str:
@@ -255,4 +257,28 @@ def plan_download(request: HttpRequest, episode_uuid: UUID) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="support-plan-{record.plan.version}.pdf"'
     )
+    return response
+
+
+@roles_required(*STAFF_ROLES, Role.REFERRER)
+@require_GET
+def message_back(request: HttpRequest, episode_uuid: UUID) -> HttpResponse:
+    try:
+        message = message_back_for_user(user=request.user, episode_uuid=episode_uuid)
+    except Conflict as exc:
+        return render(
+            request,
+            "conversations/message_back_pending.html",
+            {"error": exc.message},
+            status=409,
+        )
+    return render(request, "conversations/message_back.html", {"message": message})
+
+
+@roles_required(*STAFF_ROLES, Role.REFERRER)
+@require_GET
+def message_back_download(request: HttpRequest, episode_uuid: UUID) -> HttpResponse:
+    message = message_back_for_user(user=request.user, episode_uuid=episode_uuid)
+    response = HttpResponse(message_back_pdf(message=message), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="message-back.pdf"'
     return response

@@ -124,3 +124,12 @@ def connection_bundle_get(request: HttpRequest, connection_id: UUID) -> HttpResp
     if getattr(request.user, "role", "") == Role.REFERRER:
         raise NotFound("Referral not found.")
     return _resource(mapping.connection_bundle(connection))
+
+
+@fhir_api.get("/Composition/{episode_id}")
+def message_back_get(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    """The message back of a closed episode, for the GP and the referrer."""
+    from linkwell.conversations.messageback import message_back_for_user
+
+    message = message_back_for_user(user=request.user, episode_uuid=episode_id)
+    return _resource(mapping.message_back_composition(message))

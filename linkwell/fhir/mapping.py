@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.composition import Composition
 from fhir.resources.R4B.consent import Consent
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -26,6 +27,7 @@ SOCIAL_PRESCRIBING_REFERRAL = "871731000000106"
 SOCIAL_PRESCRIBING_DECLINED = "871711000000103"
 VALIDATORS: dict[str, Any] = {
     "Bundle": Bundle,
+    "Composition": Composition,
     "Consent": Consent,
     "Patient": Patient,
     "ServiceRequest": ServiceRequest,
@@ -280,3 +282,64 @@ def parse_referral_bundle(data: dict[str, Any]) -> dict[str, Any]:
             request.priority or "", "routine"
         ),
     }
+
+
+# --- message back at discharge ------------------------------------------------------------------
+
+
+def _div(items: list[str]) -> str:
+    from html import escape
+
+    rows = "".join(f"<li>{escape(i)}</li>" for i in items) or "<li>None</li>"
+    return f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{rows}</ul></div>'
+
+
+def _section(
+    title: str, items: list[str], codes: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        "title": title,
+        "text": {"status": "generated", "div": _div(items)},
+    }
+    if codes:
+        section["code"] = {
+            "coding": [{"system": SNOMED, "code": c, "display": d} for c, d in codes]
+        }
+    return section
+
+
+def message_back_composition(message: Any) -> dict[str, Any]:
+    """The discharge message back as a Composition: needs, support connected, outcomes, with the
+    episode's SNOMED CT codes (referral to social prescribing; declined where it was)."""
+    episode = message.episode
+    return validated(
+        {
+            "resourceType": "Composition",
+            "id": str(episode.uuid),
+            "status": "final",
+            "type": {"text": "Social prescribing discharge summary"},
+            "category": [
+                {"coding": [{"system": SNOMED, "code": c, "display": d} for c, d in message.codes]}
+            ],
+            "subject": {"reference": f"Patient/{episode.person.uuid}"},
+            "date": _instant(episode.closed_at),
+            "author": [{"display": episode.team.organisation.name}],
+            "title": "Social prescribing: support has ended",
+            "section": [
+                _section("Why support ended", [message.discharge_reason]),
+                _section("What mattered to them", message.needs),
+                _section(
+                    "Support they were connected to",
+                    [f"{c['service']}: {c['status']}" for c in message.connected],
+                ),
+                _section(
+                    "Outcomes",
+                    [
+                        f"{o['measure']}: {o['before']} to {o['after']} {o['verdict']}".strip()
+                        for o in message.outcomes
+                    ],
+                ),
+                _section("Codes", [f"{c} {d}" for c, d in message.codes], codes=message.codes),
+            ],
+        }
+    )
