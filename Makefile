@@ -41,7 +41,7 @@ browser:
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 test: install browser
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

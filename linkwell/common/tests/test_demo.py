@@ -32,20 +32,23 @@ def _load(**options) -> str:
 
 @pytest.fixture(scope="module")
 def demo_db(django_db_setup, django_db_blocker):
-    """One small demo for the module (loading it is the slow part), removed afterwards."""
+    """One small demo for the module (loading it is the slow part), committed so every test of the
+    module sees it, and flushed afterwards so no later test module inherits it. The audit log's
+    append-only guard is lifted for the flush only; flush's post_migrate signal puts it back."""
     with django_db_blocker.unblock():
-        from django.db import connection, transaction
+        from django.db import connection
+
+        from linkwell.audit import guard
 
         name = str(connection.settings_dict["NAME"])
         assert "memory" in name or "test" in name, f"not a test database: {name}"
-        transaction.set_autocommit(False)
         try:
-            output = _load(people=40, seed=7)
-            yield output
+            yield _load(people=40, seed=7)
         finally:
-            transaction.rollback()
-            transaction.set_autocommit(True)
-            connection.close()
+            guard.remove(connection)
+            call_command("flush", interactive=False, verbosity=0)
+            if not guard.is_installed(connection):
+                guard.install(connection)
 
 
 @pytest.fixture
