@@ -420,13 +420,16 @@ def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceF
     ):
         if sid is not None and lat is not None and lon is not None:
             facts[sid].places.append((lat, lon))
-    sal_service: dict[uuid.UUID, uuid.UUID] = {}
-    schedules = Schedule.objects.filter(
-        Q(service_id__in=ids) | Q(service_at_location__service_id__in=ids)
-    ).values_list("service_id", "service_at_location__service_id", "byday", "opens_at", "closes_at")
+    # Two index-driven reads (by service, and by service-at-location) rather than one OR-ed
+    # query, which both engines answered with a scan.
+    rows_by_service = Schedule.objects.filter(service_id__in=ids).values_list(
+        "service_id", "byday", "opens_at", "closes_at"
+    )
+    rows_by_place = Schedule.objects.filter(
+        service_at_location__service_id__in=ids, service_id__isnull=True
+    ).values_list("service_at_location__service_id", "byday", "opens_at", "closes_at")
     by_service: dict[uuid.UUID, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
-    for sid, sal_sid, byday, opens, closes in schedules:
-        owner = sid or sal_sid or sal_service.get(sid)
+    for owner, byday, opens, closes in [*rows_by_service, *rows_by_place]:
         if owner is None or not byday:
             continue
         days = frozenset(d.strip()[-2:].upper() for d in byday.split(",") if d.strip())
