@@ -159,7 +159,7 @@ def open_episodes(count: int, rng: random.Random) -> tuple[object, list[object]]
     from linkwell.people.models import Person
 
     org = Organisation.objects.create(name="Bench wellbeing", kind="social_prescribing_service")
-    team = Team.objects.create(organisation=org, name="Bench team")
+    team = Team.objects.create(organisation=org, name=f"Bench team {uuid.uuid4().hex[:6]}")
     worker = User.objects.create(username="bench", role=Role.LINK_WORKER, organisation=org,
                                  team=team)  # fmt: skip
     episodes = []
@@ -169,7 +169,7 @@ def open_episodes(count: int, rng: random.Random) -> tuple[object, list[object]]
             lat, lon = lat + rng.gauss(0, 0.03), lon + rng.gauss(0, 0.05)
         else:
             lat, lon = rng.uniform(50.8, 54.8), rng.uniform(-2.8, 0.1)
-        code = f"BN{i:02d}1AA"
+        code = f"BN{i:02d}{uuid.uuid4().hex[:4].upper()}"
         Postcode.objects.create(postcode=code, latitude=lat, longitude=lon)
         person = Person.objects.create(
             given_name=f"Bench{i}", family_name="Person", postcode=code,
@@ -202,8 +202,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--episodes", type=int, default=40)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the directory loaded by an earlier run"
+    )
     args = parser.parse_args()
-    url, label = fresh_database()
+    if args.reuse:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{OUT / 'bench_matching.sqlite3'}"
+        label = "PostgreSQL" if url.startswith("postgres") else "SQLite (reused)"
+    else:
+        url, label = fresh_database()
     var = OUT / "var_matching"
     var.mkdir(parents=True, exist_ok=True)
     os.environ.update(
@@ -221,11 +228,18 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     rng = random.Random(4)
     started = time.perf_counter()
-    load_directory(args.services, rng)
+    print(f"Database: {label}")
+    if args.reuse:
+        from linkwell.accounts.models import User
+        from linkwell.directory.models import Service
+
+        User.objects.filter(username="bench").update(username=f"bench-{uuid.uuid4().hex[:8]}")
+        print(f"Reusing {Service.objects.count():,} services")
+    else:
+        load_directory(args.services, rng)
+        print(f"Loaded {args.services:,} services in {time.perf_counter() - started:.1f}s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"Database: {label}")
-    print(f"Loaded {args.services:,} services in {time.perf_counter() - started:.1f}s")
 
     from linkwell.matching.evaluation import EVAL_FILE, evaluate, load_statements
     from linkwell.matching.selectors import episode_matches_for_user
