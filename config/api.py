@@ -94,6 +94,7 @@ def _register_routers() -> None:
         ("directory", "/directory"),
         ("outcomes", "/outcomes"),
         ("connections", "/connections"),
+        ("reports", "/reports"),
     ]:
         module = import_module(f"linkwell.{app}.api")
         api.add_router(prefix, module.router, tags=[app])

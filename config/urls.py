@@ -21,4 +21,5 @@ urlpatterns = [
     path("conversations/", include("linkwell.conversations.urls")),
     path("connections/", include("linkwell.connections.urls")),
     path("fhir/", fhir_api.urls),
+    path("reports/", include("linkwell.reports.urls")),
 ]

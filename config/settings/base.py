@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "linkwell.matching",
     "linkwell.connections",
     "linkwell.fhir",
+    "linkwell.reports",
 ]
 
 MIDDLEWARE = [
