@@ -95,6 +95,7 @@ def _register_routers() -> None:
         ("outcomes", "/outcomes"),
         ("connections", "/connections"),
         ("reports", "/reports"),
+        ("sessions", "/sessions"),
     ]:
         module = import_module(f"linkwell.{app}.api")
         api.add_router(prefix, module.router, tags=[app])

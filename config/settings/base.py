@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "linkwell.connections",
     "linkwell.fhir",
     "linkwell.reports",
+    "linkwell.sessions",
 ]
 
 MIDDLEWARE = [

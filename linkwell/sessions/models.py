@@ -1,0 +1,160 @@
+"""One-to-one sessions of an episode, the team's session allowance and extension approvals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from linkwell.common.models import BaseModel
+
+DEFAULT_SESSION_ALLOWANCE = 6
+
+
+class DeliveryMode(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    TELEPHONE = "telephone", "Telephone"
+    VIDEO = "video", "Video call"
+    HOME_VISIT = "home_visit", "Home visit"
+    COMMUNITY_VENUE = "community_venue", "At a community venue"
+    ONLINE_GROUP = "online_group", "Online group"
+
+
+class VenueKind(models.TextChoices):
+    NONE = "", "No venue (remote)"
+    COMMUNITY_CENTRE = "community_centre", "Community centre"
+    FAITH_VENUE = "faith_venue", "Faith venue"
+    GP_SURGERY = "gp_surgery", "GP surgery"
+    LIBRARY = "library", "Library"
+    HOME = "home", "The person's home"
+    SERVICE_OFFICE = "service_office", "Service office"
+    OTHER = "other", "Other venue"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", "Not yet recorded"
+    ATTENDED = "attended", "Attended"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+    CANCELLED_BY_PERSON = "cancelled_by_person", "Cancelled by the person"
+    CANCELLED_BY_SERVICE = "cancelled_by_service", "Cancelled by the service"
+
+
+# Modes that need a place to meet; remote modes must not carry one.
+MODES_NEEDING_VENUE = frozenset(
+    {DeliveryMode.FACE_TO_FACE, DeliveryMode.HOME_VISIT, DeliveryMode.COMMUNITY_VENUE}
+)
+
+
+class Appointment(BaseModel):
+    episode = models.ForeignKey(
+        "cases.Episode", on_delete=models.PROTECT, related_name="appointments"
+    )
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=45)
+    mode = models.CharField(max_length=20, choices=DeliveryMode.choices)
+    venue_kind = models.CharField(max_length=20, choices=VenueKind.choices, blank=True)
+    venue_detail = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=25, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField(blank=True)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="appointment_duration_range",
+            ),
+            # Cancellations and non-attendance always say why.
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["", "attended"]) | ~models.Q(outcome_reason=""),
+                name="appointment_outcome_has_reason",
+            ),
+        ]
+        indexes = [
+            # The diary: a link worker's appointments in a day or week.
+            models.Index(fields=["link_worker", "starts_at"], name="appointment_diary_idx"),
+            # The allowance: an episode's attended sessions.
+            models.Index(fields=["episode", "outcome"], name="appt_episode_outcome_idx"),
+        ]
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} session at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SessionAllowance(BaseModel):
+    """A team's number of attended sessions per episode before an extension is needed."""
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="session_allowance"
+    )
+    sessions_per_episode = models.PositiveSmallIntegerField(default=DEFAULT_SESSION_ALLOWANCE)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sessions_per_episode__gte=1, sessions_per_episode__lte=100),
+                name="allowance_sessions_range",
+            )
+        ]
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+
+
+class AllowanceExtension(BaseModel):
+    """A practitioner's request for more sessions, decided by a supervisor (never the requester)."""
+
+    episode = models.ForeignKey(
+        "cases.Episode", on_delete=models.PROTECT, related_name="allowance_extensions"
+    )
+    extra_sessions = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(extra_sessions__gte=1, extra_sessions__lte=20),
+                name="extension_extra_sessions_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="extension_decided_by_another_person",
+            ),
+        ]
+        indexes = [
+            # Supervisors' queue of requests awaiting approval.
+            models.Index(fields=["status", "requested_at"], name="extension_queue_idx"),
+        ]
