@@ -94,6 +94,8 @@ def _register_routers() -> None:
         ("directory", "/directory"),
         ("outcomes", "/outcomes"),
         ("connections", "/connections"),
+        ("volunteers", "/volunteers"),
+        ("community", "/community"),
         ("reports", "/reports"),
         ("sessions", "/sessions"),
     ]:

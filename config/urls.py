@@ -21,5 +21,7 @@ urlpatterns = [
     path("conversations/", include("linkwell.conversations.urls")),
     path("connections/", include("linkwell.connections.urls")),
     path("fhir/", fhir_api.urls),
+    path("volunteers/", include("linkwell.volunteers.urls")),
+    path("public/community/", include("linkwell.community.urls")),
     path("reports/", include("linkwell.reports.urls")),
 ]

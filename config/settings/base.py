@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "linkwell.matching",
     "linkwell.connections",
     "linkwell.fhir",
+    "linkwell.volunteers",
+    "linkwell.community",
     "linkwell.reports",
     "linkwell.sessions",
 ]
