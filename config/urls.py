@@ -24,4 +24,5 @@ urlpatterns = [
     path("volunteers/", include("linkwell.volunteers.urls")),
     path("public/community/", include("linkwell.community.urls")),
     path("reports/", include("linkwell.reports.urls")),
+    path("sessions/", include("linkwell.sessions.urls")),
 ]
