@@ -88,6 +88,16 @@ def client_for():
 
 
 @pytest.fixture(autouse=True)
+def _forget_cached_intake_team():
+    """The intake team is cached per process; a test's rolled-back teams must not outlive it."""
+    from linkwell.referrals.services._common import intake_team_cache_clear
+
+    intake_team_cache_clear()
+    yield
+    intake_team_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _lift_audit_guard_for_transactional_flush(request):
     """Transactional tests (live server, browser) end with Django emptying every table, which the
     audit log's append-only triggers refuse. The guard is lifted just before that flush; the audit

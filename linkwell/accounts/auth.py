@@ -17,7 +17,8 @@ from .models import ApiToken
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_token = (
-            ApiToken.objects.select_related("user")
+            # The organisation comes along: referral intake reads it on every request.
+            ApiToken.objects.select_related("user", "user__organisation")
             .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True)
             .first()
         )

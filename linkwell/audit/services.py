@@ -1,13 +1,31 @@
-"""Writing the audit log. Every service that writes or reads personal data calls ``audit_log``."""
+"""Writing the audit log. Every service that writes or reads personal data calls ``audit_log``.
+
+Every row is chained (``row_hash`` over ``prev_hash`` and the row's content) under a lock on the
+single ``AuditChainHead`` row, held until the transaction commits, so the chain never forks. To
+keep that lock off the long part of a busy write (referral intake: duplicate check, person,
+consent, referral), a service can wrap its work in ``audit_batch()``: ``audit_log`` then keeps the
+rows in memory (their time is taken when they are logged) and the batch writes them when the
+block ends, under one lock, in one insert, with one move of the head. The lock is then held only
+from that insert to the commit. Nothing is weakened: every row is chained and verified exactly as
+before. A row logged inside a savepoint that is later rolled back is dropped with it, as it would
+have been had it been written at once (each held row leaves a no-op marker in Django's on-commit
+list, which Django prunes on a savepoint rollback; the batch keeps the rows whose marker survived
+and takes the markers out again). A batch left by an exception writes nothing: the transaction
+around it is rolled back.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import ipaddress
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .context import get_context
@@ -98,6 +116,65 @@ def _clean_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(json.dumps(detail or {}))
 
 
+@dataclass
+class _Batch:
+    # Each held row with its marker in connection.run_on_commit (see the module's docstring).
+    events: list[tuple[AuditEvent, Callable[[], None]]] = field(default_factory=list)
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("audit_batch", default=None)
+
+
+@contextlib.contextmanager
+def audit_batch() -> Iterator[None]:
+    """Hold the rows ``audit_log`` makes inside the block and write them, chained, as it ends.
+
+    Use inside ``transaction.atomic()`` (it refuses otherwise), as the last thing before the
+    commit, so the chain head's lock is held only from the batch's insert to the commit.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_batch() must run inside transaction.atomic().")
+    if _batch.get() is not None:
+        yield  # already batching: the outer batch writes these rows
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        markers = {id(marker) for _, marker in batch.events}
+        surviving = {id(entry[1]) for entry in connection.run_on_commit} & markers
+        connection.run_on_commit = [
+            entry for entry in connection.run_on_commit if id(entry[1]) not in markers
+        ]
+    # Only on a normal exit: after an exception the transaction is rolled back anyway.
+    _append([event for event, marker in batch.events if id(marker) in surviving])
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain ``events`` onto the head and insert them: one lock, one insert, one head update."""
+    if not events:
+        return
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        id=1, defaults={"last_hash": GENESIS_HASH}
+    )
+    prev = head.last_hash
+    for event in events:
+        event.prev_hash = prev
+        event.row_hash = prev = audit_row_hash(prev_hash=prev, fields=audit_row_fields(event))
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)
+    last = events[-1]
+    if last.id is None:  # a database without RETURNING: read the id back by its unique hash
+        last.id = AuditEvent.objects.values_list("id", flat=True).get(row_hash=last.row_hash)
+    head.last_id = last.id
+    head.last_hash = last.row_hash
+    head.save(update_fields=["last_id", "last_hash"])
+
+
 @transaction.atomic
 def audit_log(
     *,
@@ -132,9 +209,6 @@ def audit_log(
             get_user_model().objects.filter(pk=actor_id).values_list("username", flat=True).first()
             or ""
         )
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        id=1, defaults={"last_hash": GENESIS_HASH}
-    )
     event = AuditEvent(
         at=timezone.now(),
         actor_id=actor_id,
@@ -146,11 +220,15 @@ def audit_log(
         request_id=ctx.request_id,
         ip_address=_clean_ip(ctx.ip_address),
         detail=_clean_detail(detail),
-        prev_hash=head.last_hash,
     )
-    event.row_hash = audit_row_hash(prev_hash=head.last_hash, fields=audit_row_fields(event))
-    event.save()
-    head.last_id = event.id
-    head.last_hash = event.row_hash
-    head.save(update_fields=["last_id", "last_hash"])
+    batch = _batch.get()
+    if batch is not None:
+        # Written, chained, when the batch ends (its id and hashes are set then).
+        def marker() -> None:
+            """Held audit row still wanted (see the module's docstring)."""
+
+        transaction.on_commit(marker)
+        batch.events.append((event, marker))
+        return event
+    _append([event])
     return event

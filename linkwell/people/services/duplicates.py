@@ -50,7 +50,7 @@ def person_flag_duplicates(*, person: Person, actor: Any = None) -> list[Possibl
         pair = PossibleDuplicate(
             person=first, other=second, reason=match.reason[:200], score=match.score
         )
-        pair.full_clean(validate_constraints=False)
+        pair.full_clean(exclude=["uuid", "person", "other"], validate_constraints=False)
         try:
             with transaction.atomic():
                 pair.save()

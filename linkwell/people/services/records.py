@@ -98,7 +98,11 @@ def person_create(*, actor: Any, given_name: str, family_name: str, **fields: An
     cleaned = _clean_person_fields({"given_name": given_name, "family_name": family_name, **fields})
     person = Person(**cleaned)
     _check_date_of_birth(person)
-    person.full_clean()
+    # A new uuid needs no uniqueness look-up; a practice given as a saved instance exists.
+    exclude = ["uuid"]
+    if getattr(cleaned.get("gp_practice"), "pk", None) is not None:
+        exclude.append("gp_practice")
+    person.full_clean(exclude=exclude)
     person.save()
     audit_log(
         action="create",
@@ -182,7 +186,7 @@ def consent_record(
         method=method,
         note=(note or "").strip(),
     )
-    consent.full_clean()
+    consent.full_clean(exclude=["uuid", "person", "recorded_by"])
     consent.save()
     audit_log(
         action="create",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
 from django.urls import NoReverseMatch, reverse
 
 from linkwell.accounts.models import Organisation, OrganisationKind, Role, Team, User
@@ -93,12 +96,50 @@ def referral_url(referral: Referral) -> str:
         return ""
 
 
+# intake_team() is asked on every referral; the answer changes only when a team or an
+# organisation does. Kept per process for INTAKE_TEAM_CACHE_SECONDS, dropped at once when this
+# process saves or deletes a team or an organisation (other processes catch up within the TTL).
+INTAKE_TEAM_CACHE_SECONDS = 30.0
+_intake_cache: dict[str, tuple[float, Team | None]] = {}
+_intake_lock = threading.Lock()
+
+
+def intake_team_cache_clear(**_: Any) -> None:
+    """Forget the cached intake team (connected to Team and Organisation saves and deletes)."""
+    with _intake_lock:
+        _intake_cache.clear()
+
+
+for _model in (Team, Organisation):
+    for _signal in (post_save, post_delete):
+        _signal.connect(
+            intake_team_cache_clear,
+            sender=_model,
+            dispatch_uid=f"intake_team_cache_clear_{_model.__name__}_{id(_signal)}",
+        )
+
+
 def intake_team() -> Team | None:
     """The team that receives referrals sent without one.
 
     settings.LINKWELL["INTAKE_TEAM_UUID"] when set; otherwise the first team (oldest) of the
-    first (oldest) active social prescribing service.
+    first (oldest) active social prescribing service. Cached per process (see above); a team
+    found is returned, not cached, when none exists yet, so the first team set up is seen at once.
     """
+    configured = str(settings.LINKWELL.get("INTAKE_TEAM_UUID", ""))
+    now = time.monotonic()
+    with _intake_lock:
+        cached = _intake_cache.get(configured)
+    if cached is not None and now - cached[0] < INTAKE_TEAM_CACHE_SECONDS:
+        return cached[1]
+    team = _find_intake_team()
+    if team is not None:
+        with _intake_lock:
+            _intake_cache[configured] = (now, team)
+    return team
+
+
+def _find_intake_team() -> Team | None:
     configured = str(settings.LINKWELL.get("INTAKE_TEAM_UUID", ""))
     if configured:
         team = Team.objects.filter(uuid=configured).select_related("organisation").first()
@@ -170,6 +211,7 @@ def _history(
         at=at,
         snomed_code=snomed_code,
     )
-    change.full_clean()
+    # The referral and the actor are instances in hand (and the database's foreign keys hold).
+    change.full_clean(exclude=["referral", "actor"])
     change.save()
     return change

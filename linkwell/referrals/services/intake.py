@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, OrganisationKind, Role, Team
-from linkwell.audit.services import audit_log
+from linkwell.audit.services import audit_batch, audit_log
 from linkwell.common.errors import ApplicationError, Conflict, Forbidden
 from linkwell.common.needs import SAFEGUARDING_NEED, validate_need_codes
 from linkwell.common.statuses import TaskStatus
@@ -72,7 +72,46 @@ def referral_create(
     Risk: when the referrer flags risk of harm or safeguarding, "safety" is among the needs, or
     the reason mentions risk (referrals.risk), the referral is flagged and every supervisor of the
     team is alerted at once.
+
+    The audit rows are written together at the end (audit.services.audit_batch), so the audit
+    chain's lock is not held while the duplicate check and the inserts run.
     """
+    with audit_batch():
+        return _referral_create(
+            actor=actor,
+            source=source,
+            reason=reason,
+            person_details=person_details,
+            team=team,
+            suggested_needs=suggested_needs,
+            urgency=urgency,
+            risk_of_harm=risk_of_harm,
+            safeguarding_concern=safeguarding_concern,
+            risk_details=risk_details,
+            consent_confirmed=consent_confirmed,
+            referring_organisation=referring_organisation,
+            referrer_name=referrer_name,
+            referrer_contact=referrer_contact,
+        )
+
+
+def _referral_create(
+    *,
+    actor: Any,
+    source: str,
+    reason: str,
+    person_details: dict[str, Any],
+    team: Team | None,
+    suggested_needs: Sequence[str],
+    urgency: str,
+    risk_of_harm: bool,
+    safeguarding_concern: bool,
+    risk_details: str,
+    consent_confirmed: bool,
+    referring_organisation: Organisation | None,
+    referrer_name: str,
+    referrer_contact: str,
+) -> Referral:
     if actor is not None and getattr(actor, "role", None) not in REFERRING_ROLES:
         raise Forbidden("Your role cannot make referrals.")
     source = _choice(source, ReferralSource.values, "source", "The referral source")
@@ -114,9 +153,6 @@ def referral_create(
     ):
         # A GP practice refers its own registered patients: record the practice on the person.
         person_details = {**person_details, "gp_practice": referring_organisation}
-    # Everything that needs no person comes first: the person's record starts the audit chain's
-    # lock (audit_log), which is held until commit, so work done before it does not hold up other
-    # intakes.
     reference = _unique_reference()
 
     words = find_risk_words(reason)
@@ -174,7 +210,11 @@ def referral_create(
         status_changed_at=now,
         response_due=add_working_days(today, days),
     )
-    referral.full_clean()
+    # The related records are instances in hand and the reference was just found free; the
+    # field checks and the model's constraints still run.
+    referral.full_clean(
+        exclude=["uuid", "reference", "person", "team", "referring_organisation", "referred_by"]
+    )
     referral.save()
     _history(referral=referral, from_status="", to_status=TaskStatus.REQUESTED, actor=actor, at=now)
     audit_log(
@@ -274,7 +314,7 @@ def referral_create_via_api(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_batch():
             referral = referral_create(actor=actor, **_api_kwargs(actor=actor, payload=payload))
             IdempotencyRecord.objects.create(
                 key=key, user=actor, request_fingerprint=fingerprint, referral=referral

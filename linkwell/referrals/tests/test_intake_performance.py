@@ -1,0 +1,72 @@
+"""Intake's fast path keeps every behaviour: audit rows chained, intake team cache invalidated."""
+
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from linkwell.accounts.models import Team
+from linkwell.accounts.services import api_token_create
+from linkwell.audit.models import AuditEvent
+from linkwell.audit.verification import audit_chain_verify
+from linkwell.referrals.models import Referral
+from linkwell.referrals.services import intake_team
+
+pytestmark = pytest.mark.django_db
+
+
+def body(given="Priya"):
+    return json.dumps(
+        {
+            "person": {
+                "given_name": given,
+                "family_name": "Shah",
+                "date_of_birth": "1990-02-03",
+                "postcode": "LS6 1AB",
+            },
+            "source": "gp_practice",
+            "reason": "Isolated since her husband died last year.",
+            "suggested_needs": ["loneliness"],
+            "consent_confirmed": True,
+        }
+    )
+
+
+def post(client, token, data):
+    return client.post(
+        "/api/v1/referrals",
+        data,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
+def test_api_intake_writes_every_audit_row_chained_in_few_queries(world, client):
+    _, token = api_token_create(user=world.referrer, name="t", actor=None)
+    assert post(client, token, body("Priya")).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, token, body("Pryia"))  # a possible duplicate of the first
+    assert response.status_code == 201, response.content
+    referral = Referral.objects.get(uuid=response.json()["uuid"])
+    rows = AuditEvent.objects.filter(person_uuid=referral.person.uuid)
+    assert sorted(rows.values_list("object_type", flat=True)) == [
+        "Consent",
+        "Person",
+        "PossibleDuplicate",
+        "Referral",
+    ]
+    assert audit_chain_verify().intact
+    # Was 70 before batching the audit rows, caching the intake team and trimming full_clean.
+    assert len(queries.captured_queries) <= 45
+
+
+def test_a_new_team_replaces_the_cached_intake_team_at_once(world):
+    first = intake_team()
+    assert first is not None
+    Team.objects.filter(pk=first.pk).update(name=first.name)  # no signal: still cached
+    assert intake_team() is first
+    first.organisation.save()
+    assert intake_team() is not first
+    assert intake_team().pk == first.pk
