@@ -79,3 +79,68 @@ class PracticeTrainingSession(BaseModel):
     attendance = models.PositiveSmallIntegerField(default=0)
     feedback_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     feedback_notes = models.TextField(blank=True)
+
+
+class GroupKind(models.TextChoices):
+    PEER_SUPPORT = "peer_support", "Peer support group"
+    ACTIVITY = "activity", "Activity group"
+
+
+class Funding(models.TextChoices):
+    NONE = "none", "No funding"
+    SHORT_TERM = "short_term", "Funded for less than a year"
+    SECURED = "secured", "Funded for a year or more"
+
+
+class CommunityGroup(BaseModel):
+    """A group started with a community development worker's help; listed in the directory."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="community_groups"
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=14, choices=GroupKind.choices)
+    description = models.TextField(blank=True)
+    meeting_place = models.CharField(max_length=200)
+    meeting_times = models.CharField(max_length=200)
+    development_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    funding = models.CharField(max_length=12, choices=Funding.choices, default=Funding.NONE)
+    # The HSDS organization and service ids the group is listed under in the directory.
+    directory_service_id = models.CharField(max_length=64, blank=True)
+
+
+class GroupFacilitator(BaseModel):
+    group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE, related_name="facilitators")
+    name = models.CharField(max_length=100)
+    trained = models.BooleanField(default=False)
+
+
+class GroupAttendance(BaseModel):
+    group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE, related_name="attendance")
+    met_on = models.DateField()
+    attended = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "met_on"], name="group_attendance_once_a_day")
+        ]
+
+
+class BoardMeeting(BaseModel):
+    """A meeting of the service-user board."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="board_meetings"
+    )
+    held_on = models.DateField()
+    summary = models.TextField(blank=True)
+
+
+class BoardAction(BaseModel):
+    meeting = models.ForeignKey(BoardMeeting, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(max_length=300)
+    owner = models.CharField(max_length=100)
+    due_on = models.DateField(null=True, blank=True)
+    done_on = models.DateField(null=True, blank=True)
