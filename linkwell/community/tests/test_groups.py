@@ -44,7 +44,9 @@ def test_sustainability_from_attendance_facilitators_and_funding(world):
     shaky = _group(world, name="B shaky group")
     groups.facilitator_add(actor=world.link_worker, group=shaky, name="Kim", trained=False)
     start = dt.date(2026, 1, 6)
-    for week, (a, b) in enumerate(zip([10, 11, 10, 11, 10, 12], [12, 12, 11, 6, 5, 4])):
+    steady_counts = [10, 11, 10, 11, 10, 12]
+    shaky_counts = [12, 12, 11, 6, 5, 4]
+    for week, (a, b) in enumerate(zip(steady_counts, shaky_counts, strict=True)):
         day = start + dt.timedelta(weeks=week)
         groups.attendance_record(actor=world.link_worker, group=steady, met_on=day, attended=a)
         groups.attendance_record(actor=world.link_worker, group=shaky, met_on=day, attended=b)
