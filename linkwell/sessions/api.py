@@ -28,6 +28,7 @@ class AppointmentIn(Schema):
 class OutcomeIn(Schema):
     outcome: str
     reason: str = ""
+    dna_reason: str = ""
 
 
 class AppointmentOut(Schema):
@@ -118,7 +119,11 @@ def appointment_outcome(
         user=request.user, appointment_uuid=appointment_uuid
     )
     appointment = services.appointment_record_outcome(
-        appointment=appointment, actor=request.user, outcome=payload.outcome, reason=payload.reason
+        appointment=appointment,
+        actor=request.user,
+        outcome=payload.outcome,
+        reason=payload.reason,
+        dna_reason=payload.dna_reason,
     )
     return _appointment(appointment)
 

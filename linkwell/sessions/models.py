@@ -60,6 +60,8 @@ class Appointment(BaseModel):
     venue_detail = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=25, choices=Outcome.choices, blank=True)
     outcome_reason = models.TextField(blank=True)
+    # For a DNA: a code from the reasons that never count (built-in or the service's own).
+    dna_reason = models.SlugField(max_length=40, blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     outcome_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -157,4 +159,77 @@ class AllowanceExtension(BaseModel):
         indexes = [
             # Supervisors' queue of requests awaiting approval.
             models.Index(fields=["status", "requested_at"], name="extension_queue_idx"),
+        ]
+
+
+# Reasons for missing a session that never count towards the DNA policy (a service may add more).
+BUILT_IN_EXEMPT_DNA_REASONS: dict[str, str] = {
+    "hospital_admission": "Admitted to hospital",
+    "caring_crisis": "Caring crisis",
+    "medical_appointment": "Another medical appointment",
+    "bereavement": "Bereavement",
+}
+
+
+class DnaExemptReason(BaseModel):
+    """A reason a service has added to the ones that never count as an unexplained DNA."""
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, related_name="dna_exempt_reasons"
+    )
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "code"], name="dna_exempt_reason_unique")
+        ]
+
+
+class DnaAction(models.TextChoices):
+    CONTACT_ATTEMPT = "contact_attempt", "Try to contact the person"
+    WELFARE_CALL = "welfare_call", "Make a welfare call"
+    SUPERVISOR_REVIEW = "supervisor_review", "Supervisor review"
+    DISCHARGE = "discharge", "Discharged after missed sessions"
+
+
+class DnaPolicy(BaseModel):
+    """How many unexplained DNAs in an episode trigger each action. Discharge is never automatic
+    unless the service sets ``discharge_after``."""
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="dna_policy"
+    )
+    contact_attempt_after = models.PositiveSmallIntegerField(default=1)
+    welfare_call_after = models.PositiveSmallIntegerField(default=2)
+    supervisor_review_after = models.PositiveSmallIntegerField(default=3)
+    discharge_after = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    contact_attempt_after__gte=1,
+                    welfare_call_after__gte=1,
+                    supervisor_review_after__gte=1,
+                )
+                & (models.Q(discharge_after__isnull=True) | models.Q(discharge_after__gte=1)),
+                name="dna_policy_thresholds_positive",
+            )
+        ]
+
+
+class DnaActionTaken(BaseModel):
+    """Each policy action fires once per episode, when its threshold is first reached."""
+
+    episode = models.ForeignKey("cases.Episode", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=20, choices=DnaAction.choices)
+    unexplained_dnas = models.PositiveSmallIntegerField()
+    triggered_by = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "action"], name="dna_action_once")
         ]

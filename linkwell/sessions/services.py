@@ -16,9 +16,14 @@ from linkwell.cases.selectors import OPEN_EPISODE_STATUSES, TEAM_ROLES, user_is_
 from linkwell.common.errors import Conflict, Forbidden
 
 from .models import (
+    BUILT_IN_EXEMPT_DNA_REASONS,
     MODES_NEEDING_VENUE,
     AllowanceExtension,
     Appointment,
+    DnaAction,
+    DnaActionTaken,
+    DnaExemptReason,
+    DnaPolicy,
     ExtensionStatus,
     Outcome,
     SessionAllowance,
@@ -82,7 +87,7 @@ def appointment_book(
 
 @transaction.atomic
 def appointment_record_outcome(
-    *, appointment: Appointment, actor: Any, outcome: str, reason: str = ""
+    *, appointment: Appointment, actor: Any, outcome: str, reason: str = "", dna_reason: str = ""
 ) -> Appointment:
     """Record what happened. Anything but attendance needs a reason; a recorded outcome is not
     silently overwritten (correcting one is a new decision with its own reason)."""
@@ -102,11 +107,17 @@ def appointment_record_outcome(
         appointment.starts_at > timezone.now()
     ):
         raise ValidationError({"outcome": "Attendance can only be recorded once it has started."})
+    if dna_reason:
+        if outcome != Outcome.DID_NOT_ATTEND:
+            raise ValidationError({"dna_reason": "Only a missed session has a DNA reason."})
+        if dna_reason not in exempt_dna_reasons(team=appointment.episode.team):
+            raise ValidationError({"dna_reason": "Choose one of the service's DNA reasons."})
     previous = appointment.outcome
     if previous and not reason:
         raise ValidationError({"reason": "Say why the recorded outcome is being changed."})
     appointment.outcome = outcome
     appointment.outcome_reason = reason
+    appointment.dna_reason = dna_reason
     appointment.outcome_recorded_at = timezone.now()
     appointment.outcome_recorded_by = actor
     appointment.full_clean()
@@ -116,9 +127,132 @@ def appointment_record_outcome(
         obj=appointment,
         person=appointment.episode.person,
         actor=actor,
-        detail={"outcome": outcome, "previous": previous},
+        detail={"outcome": outcome, "previous": previous, "dna_reason": dna_reason},
     )
+    if outcome == Outcome.DID_NOT_ATTEND and not dna_reason:
+        _apply_dna_policy(appointment=appointment, actor=actor)
     return appointment
+
+
+def exempt_dna_reasons(*, team: Team) -> dict[str, str]:
+    """Codes and labels of the reasons that never count: the built-in ones and the team's."""
+    reasons = dict(BUILT_IN_EXEMPT_DNA_REASONS)
+    reasons.update(DnaExemptReason.objects.filter(team=team).values_list("code", "label"))
+    return reasons
+
+
+def dna_policy_for_team(*, team: Team) -> DnaPolicy:
+    """The team's policy, or the default one (unsaved) when the team has not set its own."""
+    return DnaPolicy.objects.filter(team=team).first() or DnaPolicy(team=team)
+
+
+def _apply_dna_policy(*, appointment: Appointment, actor: Any) -> list[DnaActionTaken]:
+    """Fire each action whose threshold of unexplained DNAs is reached for the first time."""
+    from linkwell.cases.services import episode_transition
+    from linkwell.notifications.models import AlertKind
+    from linkwell.notifications.services import alert_create
+
+    episode = appointment.episode
+    policy = dna_policy_for_team(team=episode.team)
+    unexplained = episode.appointments.filter(outcome=Outcome.DID_NOT_ATTEND, dna_reason="").count()
+    thresholds = [
+        (DnaAction.CONTACT_ATTEMPT, policy.contact_attempt_after),
+        (DnaAction.WELFARE_CALL, policy.welfare_call_after),
+        (DnaAction.SUPERVISOR_REVIEW, policy.supervisor_review_after),
+    ]
+    if policy.discharge_after:
+        thresholds.append((DnaAction.DISCHARGE, policy.discharge_after))
+    done = set(DnaActionTaken.objects.filter(episode=episode).values_list("action", flat=True))
+    taken: list[DnaActionTaken] = []
+    for action, threshold in thresholds:
+        if unexplained < threshold or action in done:
+            continue
+        row = DnaActionTaken(
+            episode=episode,
+            action=action,
+            unexplained_dnas=unexplained,
+            triggered_by=appointment,
+            at=timezone.now(),
+        )
+        row.full_clean()
+        row.save()
+        taken.append(row)
+        audit_log(
+            action="dna_policy_action",
+            obj=row,
+            person=episode.person,
+            actor=actor,
+            detail={"action": action, "unexplained_dnas": unexplained},
+        )
+        url = f"/sessions/episodes/{episode.uuid}/"
+        message = f"Missed sessions ({unexplained}): {DnaAction(action).label.lower()}"
+        if action == DnaAction.SUPERVISOR_REVIEW:
+            supervisors = User.objects.filter(
+                team=episode.team, role=Role.SUPERVISOR, is_active=True
+            )
+            alert_create(recipients=supervisors, kind=AlertKind.OTHER, message=message, url=url)
+        elif action == DnaAction.DISCHARGE:
+            episode_transition(
+                episode=episode,
+                to_status="closed",
+                actor=actor,
+                discharge_reason="no_contact",
+                reason=f"Discharged by the service's policy after {unexplained} missed sessions.",
+            )
+        else:
+            recipients = [episode.link_worker] if episode.link_worker else []
+            alert_create(recipients=recipients, kind=AlertKind.OTHER, message=message, url=url)
+    return taken
+
+
+@transaction.atomic
+def dna_policy_set(
+    *,
+    team: Team,
+    actor: Any,
+    contact_attempt_after: int,
+    welfare_call_after: int,
+    supervisor_review_after: int,
+    discharge_after: int | None = None,
+) -> DnaPolicy:
+    """Supervisors and administrators set the team's DNA thresholds; discharge only if given."""
+    _require_staff(actor, team)
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("Only a supervisor or an administrator can change the DNA policy.")
+    policy, _ = DnaPolicy.objects.select_for_update().get_or_create(team=team)
+    policy.contact_attempt_after = contact_attempt_after
+    policy.welfare_call_after = welfare_call_after
+    policy.supervisor_review_after = supervisor_review_after
+    policy.discharge_after = discharge_after
+    policy.full_clean()
+    policy.save()
+    audit_log(
+        action="dna_policy_set",
+        obj=policy,
+        actor=actor,
+        detail={
+            "contact_attempt_after": contact_attempt_after,
+            "welfare_call_after": welfare_call_after,
+            "supervisor_review_after": supervisor_review_after,
+            "discharge_after": discharge_after,
+        },
+    )
+    return policy
+
+
+@transaction.atomic
+def dna_exempt_reason_add(*, team: Team, actor: Any, code: str, label: str) -> DnaExemptReason:
+    """A service adds a reason that never counts as an unexplained DNA."""
+    _require_staff(actor, team)
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("Only a supervisor or an administrator can add DNA reasons.")
+    if code in BUILT_IN_EXEMPT_DNA_REASONS:
+        raise Conflict("That reason is already built in.")
+    reason = DnaExemptReason(team=team, code=code, label=label.strip())
+    reason.full_clean()
+    reason.save()
+    audit_log(action="dna_exempt_reason_add", obj=reason, actor=actor, detail={"code": code})
+    return reason
 
 
 @transaction.atomic
