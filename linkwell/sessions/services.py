@@ -251,7 +251,7 @@ def dna_exempt_reason_add(*, team: Team, actor: Any, code: str, label: str) -> D
     reason = DnaExemptReason(team=team, code=code, label=label.strip())
     reason.full_clean()
     reason.save()
-    audit_log(action="dna_exempt_reason_add", obj=reason, actor=actor, detail={"code": code})
+    audit_log(action="dna_reason_add", obj=reason, actor=actor, detail={"code": code})
     return reason
 
 
