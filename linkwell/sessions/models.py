@@ -233,3 +233,34 @@ class DnaActionTaken(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["episode", "action"], name="dna_action_once")
         ]
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, will retry"
+    GAVE_UP = "gave_up", "Failed, no more retries"
+    SKIPPED = "skipped", "Not sent"
+
+
+class AppointmentReminder(BaseModel):
+    """One reminder per session: how it went, so failures are retried and skips explained."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="reminder"
+    )
+    channel = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            # The retry sweep: failed reminders whose back-off has passed.
+            models.Index(fields=["status", "next_attempt_at"], name="reminder_retry_idx"),
+        ]
