@@ -6,10 +6,10 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 
-from linkwell.cases.models import DischargeReason
+from linkwell.cases.models import DischargeReason, Episode
 
 from .scope import (
     ABSENT_ACTIVITY,
@@ -17,6 +17,7 @@ from .scope import (
     SOURCE_LABELS,
     Report,
     ReportFilters,
+    Scope,
     Section,
     _audit_report,
     _count,
@@ -110,5 +111,62 @@ def activity_report(*, user: Any, filters: ReportFilters) -> Report:
             chart_title="Reasons support ended",
         )
     )
+    sections += _session_sections(scope, episodes)
     _audit_report(user, "activity", filters)
     return Report("activity", "Activity", filters, scope.suppressed, sections, [ABSENT_ACTIVITY])
+
+
+def _session_sections(scope: Scope, episodes: QuerySet[Episode]) -> list[Section]:
+    """DNA rate, attended sessions per episode and delivery mode mix, from appointments."""
+    from linkwell.sessions.models import Appointment, DeliveryMode
+    from linkwell.sessions.models import Outcome as SessionOutcome
+
+    appts = Appointment.objects.filter(episode__in=episodes)
+    by_outcome = {r["outcome"]: r["n"] for r in appts.values("outcome").annotate(n=Count("id"))}
+    attended = by_outcome.get(SessionOutcome.ATTENDED, 0)
+    dna = by_outcome.get(SessionOutcome.DID_NOT_ATTEND, 0)
+    labels = dict(SessionOutcome.choices)
+    outcome_rows: list[list[Any]] = [
+        [labels.get(k, k), _count(scope, v)] for k, v in sorted(by_outcome.items())
+    ]
+    hidden = scope.suppressed and 0 < dna < 5
+    outcome_rows.append(
+        [
+            "Did not attend rate (% of attended or missed)",
+            None if hidden else _pct(dna, attended + dna),
+        ]
+    )
+    per_episode = [
+        r["n"]
+        for r in appts.filter(outcome=SessionOutcome.ATTENDED)
+        .values("episode_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ]
+    per_rows: list[list[Any]] = [
+        ["Episodes with an attended session", _count(scope, len(per_episode))]
+    ]
+    if per_episode and (not scope.suppressed or len(per_episode) >= 5):
+        per_rows += [
+            ["Mean attended sessions per episode", round(statistics.fmean(per_episode), 1)],
+            ["Median", statistics.median(per_episode)],
+        ]
+    modes = dict(DeliveryMode.choices)
+    mode_rows = [
+        [modes.get(r["mode"], r["mode"]), _count(scope, r["n"])]
+        for r in appts.filter(outcome=SessionOutcome.ATTENDED)
+        .values("mode")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    ]
+    return [
+        Section("Sessions and missed appointments", ["Session outcome", "Sessions"], outcome_rows),
+        Section("Sessions per episode", ["Measure", "Value"], per_rows),
+        Section(
+            "Delivery mode of attended sessions",
+            ["Mode", "Sessions"],
+            mode_rows,
+            chart=[(r[0], r[1]) for r in mode_rows],
+            chart_title="Attended sessions by delivery mode",
+        ),
+    ]

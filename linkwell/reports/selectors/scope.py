@@ -63,8 +63,7 @@ _ETHNIC_CODE_GROUP = {
 DECILES = [str(n) for n in range(1, 11)] + [AGE_UNKNOWN]
 SOURCE_LABELS = dict(ReferralSource.choices)
 ABSENT_ACTIVITY = (
-    "Not shown because Linkwell does not record them yet: missed appointments (DNA rates), "
-    "sessions per episode, delivery mode of sessions, and groups' fill rates and waiting lists."
+    "Not shown because this report does not read them yet: groups' fill rates and waiting lists."
 )
 
 

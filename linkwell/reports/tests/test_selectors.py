@@ -73,9 +73,27 @@ def test_time_to_first_contact(world, report_data):
     assert row(waits, "Share contacted within 7 days (%)")[1] == 87.5
 
 
-def test_activity_says_what_is_not_recorded(world, report_data):
+def test_activity_counts_sessions_and_did_not_attend_rate(world, report_data):
+    from django.utils import timezone
+
+    from linkwell.sessions.models import Appointment
+
+    for i, outcome in enumerate(["attended", "attended", "attended", "did_not_attend"]):
+        Appointment.objects.create(
+            episode=report_data.episodes[i % 2],
+            link_worker=world.link_worker,
+            starts_at=timezone.now(),
+            mode="telephone",
+            outcome=outcome,
+            outcome_reason="" if outcome == "attended" else "No answer",
+        )
     report = activity_report(user=world.supervisor, filters=NO_FILTERS)
-    assert any("DNA" in n for n in report.notes)
+    sessions = section(report, "Sessions and missed appointments")
+    assert row(sessions, "Did not attend rate (% of attended or missed)")[1] == 25.0
+    per = section(report, "Sessions per episode")
+    assert row(per, "Mean attended sessions per episode")[1] == 1.5
+    assert section(report, "Delivery mode of attended sessions").rows[0][1] == 3
+    assert any("groups" in n for n in report.notes)
 
 
 def test_report_reads_are_audited(world, report_data):
