@@ -3,6 +3,8 @@ curated "you said, we did" list. No sign-in needed."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,9 +29,16 @@ def feedback_form(request: HttpRequest, organisation_uuid: str) -> HttpResponse:
     errors: dict[str, str] = {}
     values = {"kind": "feedback", "text": "", "rating": "", "anonymous": "yes", "name": ""}
     values["contact"] = ""
+    values["about"] = request.GET.get("about", "")
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in values}
         rating = int(values["rating"]) if values["rating"].isdigit() else None
+        about = None
+        if values["about"]:
+            try:
+                about = uuid.UUID(values["about"])
+            except ValueError:
+                errors["text"] = "The link you followed is broken; use the form without it."
         if values["rating"] and rating is None:
             errors["rating"] = "Choose a rating from 1 to 5."
         if not errors:
@@ -42,6 +51,7 @@ def feedback_form(request: HttpRequest, organisation_uuid: str) -> HttpResponse:
                     anonymous=values["anonymous"] != "no",
                     name=values["name"],
                     contact=values["contact"],
+                    about_service_uuid=about,
                     user=request.user,
                 )
                 return render(request, "community/feedback_thanks.html", {"org": organisation})

@@ -59,3 +59,21 @@ def test_you_said_we_did_page_shows_only_published_entries(world):
     page = Client().get(f"/public/community/{org.uuid}/you-said-we-did/").content.decode()
     assert "New venue in town" in page
     assert "Not yet" not in page
+
+
+def test_feedback_from_a_service_link_is_tied_to_that_service(world):
+    org = world.service_team.organisation
+    about = "6f1c2f9e-2d5b-4a55-9d38-0d7f6f5f9a11"
+    client = Client()
+    form = client.get(f"/public/community/{org.uuid}/feedback/?about={about}").content.decode()
+    assert f'value="{about}"' in form
+    client.post(
+        f"/public/community/{org.uuid}/feedback/",
+        {"kind": "feedback", "text": "Good group", "about": about},
+    )
+    assert str(Feedback.objects.get().about_service_uuid) == about
+    broken = client.post(
+        f"/public/community/{org.uuid}/feedback/", {"kind": "idea", "text": "x", "about": "nope"}
+    )
+    assert broken.status_code == 400
+    assert Feedback.objects.count() == 1
