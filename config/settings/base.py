@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "linkwell.community",
     "linkwell.reports",
     "linkwell.sessions",
+    "linkwell.groups",
 ]
 
 MIDDLEWARE = [
