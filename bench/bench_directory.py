@@ -67,6 +67,16 @@ QUERIES = [
 ]  # fmt: skip
 
 
+def reused_database() -> tuple[str, str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url, f"PostgreSQL ({urlparse(url).path.lstrip('/')}, reused)"
+    path = OUT / "bench_directory.sqlite3"
+    if not path.exists():
+        sys.exit(f"No database to reuse at {path}: run once without --reuse.")
+    return f"sqlite:///{path}", f"SQLite ({path.relative_to(ROOT)}, reused)"
+
+
 def fresh_database() -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
@@ -207,8 +217,11 @@ def raw_index_query(query: str) -> list:  # type: ignore[type-arg]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database of the last run: search only"
+    )
     args = parser.parse_args()
-    url, label = fresh_database()
+    url, label = reused_database() if args.reuse else fresh_database()
     var = OUT / "var_directory"
     var.mkdir(parents=True, exist_ok=True)
     os.environ.update(
@@ -223,14 +236,20 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from linkwell.directory.selectors import Origin, ServiceFilters, service_search
+
+    print(f"Database: {label}")
+    if not args.reuse:
+        load(args.services)
+    search()
+
+
+def load(count: int) -> None:
     from linkwell.directory.services import hsds_import
 
-    data = OUT / f"directory_{args.services}.json"
+    data = OUT / f"directory_{count}.json"
     started = time.perf_counter()
-    generate(data, args.services, random.Random(3))
-    print(f"Database: {label}")
-    print(f"Generated {args.services:,} services in {time.perf_counter() - started:.1f}s "
+    generate(data, count, random.Random(3))
+    print(f"Generated {count:,} services in {time.perf_counter() - started:.1f}s "
           f"({data.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = hsds_import(source=str(data))
@@ -240,6 +259,13 @@ def main() -> None:
     print(f"Import: {services:,} services in {report.seconds:.1f}s = {rate:,.0f} services/s "
           f"(target >= 2,000); refused {len(report.problems)}")  # fmt: skip
     print(f"Peak RSS: {rss:,.0f} MB (before import {rss_before:,.0f} MB; target < 500 MB)")
+
+
+def search() -> None:
+    from linkwell.directory.models import Service
+    from linkwell.directory.selectors import Origin, ServiceFilters, service_search
+
+    print(f"Services: {Service.objects.count():,}")
 
     leeds = Origin(53.7997, -1.5492)
     filters = ServiceFilters(cost="free", delivery_modes=("face_to_face", "telephone"), age=30)

@@ -54,12 +54,27 @@ def _page(limit: int | None, offset: int) -> str:
 
 
 class Fts5Backend:
-    """SQLite FTS5 with bm25; the service name weighs ten times the rest."""
+    """SQLite FTS5 with bm25; the service name weighs ten times the rest.
 
+    A page is ranked inside the FTS5 query (ordered by bm25 and limited there, over a few times
+    the rows wanted), and only those rows are joined to the documents and tested against the
+    candidate filter; when too few pass, every filtered match is ranked. The total is a separate
+    count, which needs no ranking.
+    """
+
+    SCORE = "bm25(directory_service_fts, 10.0, 1.0)"
     FROM = (
         "FROM directory_service_fts "
         "JOIN directory_servicesearchdocument d ON d.id = directory_service_fts.rowid "
         "WHERE directory_service_fts MATCH %s AND EXISTS ({candidates})"
+    )
+    # The ranked window of matches, then the filter on its rows only.
+    WINDOW = (
+        "SELECT d.service_id, f.score FROM ("
+        "SELECT rowid AS rid, {score} AS score FROM directory_service_fts "
+        "WHERE directory_service_fts MATCH %s ORDER BY score, rowid LIMIT {window}"
+        ") f JOIN directory_servicesearchdocument d ON d.id = f.rid "
+        "WHERE EXISTS ({candidates}) ORDER BY f.score, f.rid LIMIT {limit} OFFSET {offset}"
     )
 
     @staticmethod
@@ -78,21 +93,46 @@ class Fts5Backend:
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
             return 0, []
-        # bm25() cannot sit beside a window function, so the count wraps the matches.
-        sql = (
-            "SELECT service_id, score, COUNT(*) OVER () FROM ("  # noqa: S608  # SQL from the ORM
-            "SELECT d.service_id, bm25(directory_service_fts, 10.0, 1.0) AS score "
-            + self.FROM.format(candidates=candidates_sql)
-            + ") ORDER BY score"
-            + _page(limit, offset)
-        )
+        match = self._match(query)
+        if limit is None:
+            sql = (
+                f"SELECT d.service_id, {self.SCORE} AS score "  # noqa: S608  # SQL from the ORM
+                + self.FROM.format(candidates=candidates_sql)
+                + " ORDER BY score, d.id"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, (match, *params))
+                rows = cursor.fetchall()
+            return len(rows), [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
+        total = self._count(query, candidates_sql, params)
+        wanted = min(int(offset) + int(limit), total)
+        if wanted <= int(offset):
+            return total, []
+        # Most matches pass the filters (visibility, a few facts): a window of four times the
+        # rows wanted usually holds the page. When it does not, rank every filtered match.
+        window = max(4 * wanted, 200)
         with connection.cursor() as cursor:
-            cursor.execute(sql, (self._match(query), *params))
+            cursor.execute(
+                self.WINDOW.format(
+                    score=self.SCORE,
+                    window=window,
+                    candidates=candidates_sql,
+                    limit=int(limit),
+                    offset=int(offset),
+                ),
+                (match, *params),
+            )
             rows = cursor.fetchall()
-        if not rows and offset:
-            return self._count(query, candidates_sql, params), []
-        total = int(rows[0][2]) if rows else 0
-        return total, [(uuid.UUID(str(sid)), -float(score)) for sid, score, _ in rows]
+            if offset + len(rows) < wanted:
+                cursor.execute(
+                    f"SELECT d.service_id, {self.SCORE} AS score "  # noqa: S608  # from the ORM
+                    + self.FROM.format(candidates=candidates_sql)
+                    + " ORDER BY score, d.id"
+                    + _page(limit, offset),
+                    (match, *params),
+                )
+                rows = cursor.fetchall()
+        return total, [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
 
     def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:
@@ -103,14 +143,13 @@ class Fts5Backend:
             return int(cursor.fetchone()[0])
 
 
-TSVECTOR = (
-    "(setweight(to_tsvector('english'::regconfig, d.name), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, d.body), 'B'))"
-)
+# The weighted tsvector (name A, body B), stored as a generated column with a GIN index
+# (migration 0005), so neither matching nor ranking recomputes it.
+TSVECTOR = "d.search_vector"
 
 
 class PostgresBackend:
-    """PostgreSQL full text on the GIN-indexed weighted tsvector (migration 0002)."""
+    """PostgreSQL full text on the stored, GIN-indexed weighted tsvector (migration 0005)."""
 
     FROM = (
         "FROM directory_servicesearchdocument d, to_tsquery('english', %s) q "

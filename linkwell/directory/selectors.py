@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -133,15 +133,29 @@ def _correlated(candidates: QuerySet[Service]) -> tuple[str, tuple[object, ...]]
     return sql, tuple(params)
 
 
+def _box(origin: Origin, radius_km: float) -> Q:
+    """Locations inside the bounding box around the origin (index on latitude, longitude)."""
+    lat_min, lat_max, lon_min, lon_max = bounding_box(origin.latitude, origin.longitude, radius_km)
+    return Q(
+        location__latitude__range=(lat_min, lat_max),
+        location__longitude__range=(lon_min, lon_max),
+    )
+
+
+def _in_box(origin: Origin, radius_km: float) -> Exists:
+    """A service with a location inside the bounding box, as a correlated EXISTS."""
+    return Exists(
+        ServiceAtLocation.objects.filter(_box(origin, radius_km), service_id=OuterRef("id"))
+    )
+
+
 def _distances(
     origin: Origin, radius_km: float, candidates: QuerySet[Service]
 ) -> dict[uuid.UUID, float]:
     """Nearest location of each candidate within the radius: bounding box first, then haversine."""
-    lat_min, lat_max, lon_min, lon_max = bounding_box(origin.latitude, origin.longitude, radius_km)
+    # Driven by the locations in the box; each one's service is tested against the filters.
     rows = ServiceAtLocation.objects.filter(
-        service_id__in=candidates.values("id"),
-        location__latitude__range=(lat_min, lat_max),
-        location__longitude__range=(lon_min, lon_max),
+        _box(origin, radius_km), Exists(candidates.filter(id=OuterRef("service_id")))
     ).values_list("service_id", "location__latitude", "location__longitude")
     best: dict[uuid.UUID, float] = {}
     for sid, lat, lon in rows:
@@ -180,13 +194,17 @@ def service_search(
     candidates = _candidates(filters, include_hidden, now)
     distances: dict[uuid.UUID, float] | None = None
     if origin is not None:
-        distances = _distances(origin, filters.max_distance_km or DEFAULT_RADIUS_KM, candidates)
+        radius_km = filters.max_distance_km or DEFAULT_RADIUS_KM
+        # The bounding box joins the candidate SQL as indexed latitude/longitude ranges.
+        distances = _distances(origin, radius_km, candidates)
+        candidates = candidates.filter(_in_box(origin, radius_km))
     ranked: list[tuple[uuid.UUID, float | None]]
     if distances is not None:
         # Bounded by the radius: rank or sort every nearby candidate, then page.
         if query.strip():
-            sql, params = _correlated(Service.objects.filter(id__in=list(distances)))
-            ranked = list(backend().rank(query=query, candidates_sql=sql, params=params)[1])
+            sql, params = _correlated(candidates)
+            scored = backend().rank(query=query, candidates_sql=sql, params=params)[1]
+            ranked = [(sid, score) for sid, score in scored if sid in distances]
         else:
             ranked = [(sid, None) for sid in distances]
         if sort == "distance" or not query.strip():
