@@ -100,6 +100,33 @@ def jaro_winkler(a: str, b: str, *, prefix_scale: float = 0.1) -> float:
     return jaro + prefix * prefix_scale * (1 - jaro)
 
 
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when one substitution, insertion, deletion or swap of neighbours turns a into b.
+
+    Jaro-Winkler undervalues a single slip in names with repeated letters ("Abbott"/"Aabott");
+    one keyboard slip is exactly the mistake a duplicate check must forgive.
+    """
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and (a[diffs[1]] == b[diffs[0]])
+        )
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+# Names of at least this many letters count as close when one slip apart.
+_ONE_EDIT_MIN_LENGTH = 4
+_ONE_EDIT_SCORE = 0.88
+
+
 # Names repeat a great deal on a register, so pairs are remembered (the functions are pure).
 @lru_cache(maxsize=16384)
 def given_name_similarity(a: str, b: str) -> float:
@@ -110,6 +137,8 @@ def given_name_similarity(a: str, b: str) -> float:
     if x == y:
         return 1.0
     best = jaro_winkler(x, y)
+    if min(len(x), len(y)) >= _ONE_EDIT_MIN_LENGTH and one_edit_apart(x, y):
+        best = max(best, _ONE_EDIT_SCORE)
     short, long_ = sorted((x, y), key=len)
     if len(short) == 1:
         # An initial: "J" for "John".
@@ -136,6 +165,8 @@ def family_name_similarity(a: str, b: str) -> float:
     if x == y:
         return 1.0
     best = jaro_winkler(x, y)
+    if min(len(x), len(y)) >= _ONE_EDIT_MIN_LENGTH and one_edit_apart(x, y):
+        best = max(best, _ONE_EDIT_SCORE)
     a_parts, b_parts = set(_tokens(a)), set(_tokens(b))
     if (len(a_parts) > 1 or len(b_parts) > 1) and a_parts & b_parts:
         # "Smith-Jones" / "Jones": one record kept only part of the name.

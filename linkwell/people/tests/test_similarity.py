@@ -65,3 +65,20 @@ def test_a_single_typo_after_the_first_letter_is_still_a_close_name(name, data):
     typo = name[:position] + letter + name[position + 1 :]
     assert family_name_similarity(name, typo) >= CLOSE
     assert given_name_similarity(name.title(), typo.upper()) >= CLOSE
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("abbott", "aabott", True),  # substitution
+        ("abbott", "abott", True),  # deletion
+        ("abbott", "abbbott", True),  # insertion
+        ("abbott", "abbtot", True),  # neighbours swapped
+        ("abbott", "abbott", False),  # the same
+        ("abbott", "ebbotx", False),  # two slips
+    ],
+)
+def test_one_edit_apart_recognises_a_single_slip(a, b, expected):
+    from linkwell.people.similarity import one_edit_apart
+
+    assert one_edit_apart(a, b) is expected
