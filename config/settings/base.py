@@ -225,6 +225,13 @@ LINKWELL = {
         "swemwbs": float(env("MEANINGFUL_CHANGE_SWEMWBS", "3")),
         "wemwbs": float(env("MEANINGFUL_CHANGE_WEMWBS", "3")),
     },
+    # Groups: how long a freed place is held for the next person on the waiting list.
+    "GROUP_OFFER_HOURS": int(env("GROUP_OFFER_HOURS", "48")),
+    # The revolving door: this many episodes opened within this many months flags a person.
+    "REVOLVING_DOOR_EPISODES": int(env("REVOLVING_DOOR_EPISODES", "3")),
+    "REVOLVING_DOOR_MONTHS": int(env("REVOLVING_DOOR_MONTHS", "24")),
+    # Caseload: an open episode with no session or contact for this many days is overdue.
+    "FOLLOW_UP_OVERDUE_DAYS": int(env("FOLLOW_UP_OVERDUE_DAYS", "14")),
 }
 
 CACHES = {
