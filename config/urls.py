@@ -23,6 +23,7 @@ urlpatterns = [
     path("fhir/", fhir_api.urls),
     path("volunteers/", include("linkwell.volunteers.urls")),
     path("public/community/", include("linkwell.community.urls")),
+    path("community/", include("linkwell.community.staff_urls")),
     path("reports/", include("linkwell.reports.urls")),
     path("sessions/", include("linkwell.sessions.urls")),
 ]
