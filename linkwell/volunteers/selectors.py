@@ -5,19 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from linkwell.accounts.models import Role
+from linkwell.accounts.models import Role, User
 from linkwell.audit.services import audit_log
 from linkwell.common.errors import Forbidden, NotFound
 from linkwell.people.models import Person
 from linkwell.people.selectors import person_is_visible
 
-from .models import MATCHING_ROLES, HoursLog, Match, MatchStatus, Volunteer, VolunteerStatus
-from .rules import is_volunteer_staff, match_blockers
+from .models import (
+    MATCHING_ROLES,
+    HoursLog,
+    Match,
+    MatchReview,
+    MatchStatus,
+    SupervisionSession,
+    TrainingModule,
+    Volunteer,
+    VolunteerRole,
+    VolunteerStatus,
+)
+from .rules import expiring_soon, is_volunteer_staff, match_blockers, required_modules
 
 
 def volunteer_list_for_user(*, user: Any) -> QuerySet[Volunteer]:
@@ -173,3 +186,235 @@ def match_get_for_user(*, user: Any, match_uuid: Any) -> Match:
         raise NotFound("No such match.")
     audit_log(action="read", obj=match, person=match.person, actor=user)
     return match
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff pages: the volunteer list with compliance, one volunteer's record, the hours report.
+
+
+@dataclass(frozen=True)
+class VolunteerRow:
+    """One line of the staff list: status, checks and what stops a new match."""
+
+    volunteer: Volunteer
+    blockers: list[str]
+    expiring: list[str]
+    next_training_expiry: dt.date | None
+    active_matches: int
+
+
+def _latest_training(volunteer: Volunteer) -> list[Any]:
+    latest: dict[int, Any] = {}
+    for done in volunteer.training.all():
+        kept = latest.get(done.module_id)
+        if kept is None or done.completed_on > kept.completed_on:
+            latest[done.module_id] = done
+    return sorted(latest.values(), key=lambda d: d.module.name)
+
+
+def _compliance_blockers(volunteer: Volunteer, *, today: dt.date) -> list[str]:
+    # A facilitator or champion is never matched one-to-one; that is their role, not a problem.
+    role_reason = f"{volunteer.get_role_display()}s are not matched with one person."
+    return [b for b in match_blockers(volunteer, today=today) if b != role_reason]
+
+
+def volunteer_rows_for_user(*, user: Any, today: dt.date | None = None) -> list[VolunteerRow]:
+    """Every volunteer of the user's service with their compliance, for the staff list."""
+    today = today or timezone.localdate()
+    volunteers = volunteer_list_for_user(user=user).prefetch_related("training__module", "matches")
+    rows: list[VolunteerRow] = []
+    for volunteer in volunteers:
+        expiries = [d.expires_on for d in _latest_training(volunteer) if d.expires_on]
+        rows.append(
+            VolunteerRow(
+                volunteer=volunteer,
+                blockers=_compliance_blockers(volunteer, today=today),
+                expiring=expiring_soon(volunteer, today=today),
+                next_training_expiry=min(expiries) if expiries else None,
+                active_matches=sum(
+                    1 for m in volunteer.matches.all() if m.status == MatchStatus.ACTIVE
+                ),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class StaffMatch:
+    """A volunteer's match as staff see it: the person's name only when they may see the person."""
+
+    match: Match
+    person_label: str
+    visible: bool
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class VolunteerRecord:
+    volunteer: Volunteer
+    blockers: list[str]
+    expiring: list[str]
+    training: list[Any]
+    required_modules: list[TrainingModule]
+    missing_modules: list[TrainingModule]
+    supervision: list[SupervisionSession]
+    matches: list[StaffMatch]
+    hours_total: Decimal
+
+
+def _person_label(person: Person) -> str:
+    return f"{person.preferred_name or person.given_name} {person.family_name}".strip()
+
+
+def volunteer_record_for_user(
+    *, user: Any, volunteer_uuid: Any, today: dt.date | None = None
+) -> VolunteerRecord:
+    """A volunteer's recruitment steps, training, supervision, matches and hours, for the staff of
+    their service. People in matches the user may not see are shown without a name; one audit
+    "read" row is written for each person whose name is shown."""
+    today = today or timezone.localdate()
+    volunteer = volunteer_get_for_user(user=user, volunteer_uuid=volunteer_uuid)
+    volunteer = (
+        Volunteer.objects.select_related("user")
+        .prefetch_related("training__module")
+        .get(pk=volunteer.pk)
+    )
+    training = _latest_training(volunteer)
+    required = required_modules(volunteer)
+    done_ids = {d.module_id for d in training}
+    hours_by_match = dict(
+        HoursLog.objects.filter(volunteer=volunteer, match__isnull=False)
+        .values("match_id")
+        .annotate(total=Sum("hours"))
+        .values_list("match_id", "total")
+    )
+    matches: list[StaffMatch] = []
+    for match in (
+        Match.objects.filter(volunteer=volunteer)
+        .select_related("person")
+        .order_by("-started_on", "-id")
+    ):
+        visible = person_is_visible(user=user, person=match.person)
+        if visible:
+            audit_log(
+                action="read", obj=match, person=match.person, actor=user, detail={"staff": 1}
+            )
+        matches.append(
+            StaffMatch(
+                match=match,
+                person_label=_person_label(match.person) if visible else "A person in another team",
+                visible=visible,
+                hours=hours_by_match.get(match.pk) or Decimal(0),
+            )
+        )
+    total = HoursLog.objects.filter(volunteer=volunteer).aggregate(total=Sum("hours"))["total"]
+    return VolunteerRecord(
+        volunteer=volunteer,
+        blockers=_compliance_blockers(volunteer, today=today),
+        expiring=expiring_soon(volunteer, today=today),
+        training=training,
+        required_modules=required,
+        missing_modules=[m for m in required if m.pk not in done_ids],
+        supervision=list(volunteer.supervision.select_related("supervisor").order_by("-held_on")),
+        matches=matches,
+        hours_total=total or Decimal(0),
+    )
+
+
+def training_modules_for_user(*, user: Any) -> QuerySet[TrainingModule]:
+    if not is_volunteer_staff(user, getattr(user, "organisation_id", None)):
+        raise Forbidden("Your role does not include managing volunteers.")
+    return TrainingModule.objects.filter(organisation_id=user.organisation_id).order_by("name")
+
+
+def volunteer_candidate_users(*, user: Any) -> QuerySet[User]:
+    """Users with the volunteer role in the user's service who have no volunteer record yet."""
+    if not is_volunteer_staff(user, getattr(user, "organisation_id", None)):
+        raise Forbidden("Your role does not include managing volunteers.")
+    return User.objects.filter(
+        organisation_id=user.organisation_id,
+        role=Role.VOLUNTEER,
+        is_active=True,
+        volunteer_profile__isnull=True,
+    ).order_by("first_name", "last_name", "username")
+
+
+def match_reviews_and_hours(*, match: Match) -> tuple[list[MatchReview], list[HoursLog]]:
+    """The reviews and hours of a match already fetched through ``match_get_for_user``."""
+    reviews = list(match.reviews.select_related("reviewed_by").order_by("-reviewed_on", "-id"))
+    hours = list(HoursLog.objects.filter(match=match).order_by("-worked_on", "-id"))
+    return reviews, hours
+
+
+@dataclass(frozen=True)
+class HoursLine:
+    label: str
+    role: str
+    hours: Decimal
+    entries: int
+
+
+@dataclass(frozen=True)
+class HoursReport:
+    start: dt.date
+    end: dt.date
+    per_volunteer: list[HoursLine]
+    per_match: list[HoursLine]
+    total: Decimal
+
+
+def hours_report_for_user(*, user: Any, start: dt.date, end: dt.date) -> HoursReport:
+    """Hours volunteers logged from ``start`` to ``end`` (inclusive), per volunteer and per match.
+    Matches are named by volunteer and start date, never by the person."""
+    if end < start:
+        raise ValidationError({"end": ["The end date must be on or after the start date."]})
+    volunteers = volunteer_list_for_user(user=user)
+    logs = HoursLog.objects.filter(
+        volunteer__in=volunteers, worked_on__gte=start, worked_on__lte=end
+    )
+    per_volunteer = [
+        HoursLine(
+            label=row["volunteer__user__first_name"] + " " + row["volunteer__user__last_name"]
+            if row["volunteer__user__first_name"]
+            else row["volunteer__user__username"],
+            role=VolunteerRole(row["volunteer__role"]).label,
+            hours=row["total"],
+            entries=row["entries"],
+        )
+        for row in logs.values(
+            "volunteer_id",
+            "volunteer__user__first_name",
+            "volunteer__user__last_name",
+            "volunteer__user__username",
+            "volunteer__role",
+        )
+        .annotate(total=Sum("hours"), entries=Count("id"))
+        .order_by("-total", "volunteer__user__username")
+    ]
+    per_match = [
+        HoursLine(
+            label=(
+                f"{row['volunteer__user__first_name'] or row['volunteer__user__username']}'s "
+                f"match from {row['match__started_on']:%d %B %Y}"
+                + (" (ended)" if row["match__status"] == MatchStatus.ENDED else "")
+            ),
+            role=VolunteerRole(row["volunteer__role"]).label,
+            hours=row["total"],
+            entries=row["entries"],
+        )
+        for row in logs.filter(match__isnull=False)
+        .values(
+            "match_id",
+            "match__started_on",
+            "match__status",
+            "volunteer__user__first_name",
+            "volunteer__user__username",
+            "volunteer__role",
+        )
+        .annotate(total=Sum("hours"), entries=Count("id"))
+        .order_by("-total", "match_id")
+    ]
+    total = logs.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+    return HoursReport(
+        start=start, end=end, per_volunteer=per_volunteer, per_match=per_match, total=total
+    )
