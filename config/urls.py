@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/", include("linkwell.people.urls")),
     path("referrals/", include("linkwell.referrals.urls")),
     path("public/", include("linkwell.referrals.public_urls")),
+    path("public/groups/", include("linkwell.groups.public_urls")),
     path("cases/", include("linkwell.cases.urls")),
     path("audit/", include("linkwell.audit.urls")),
     path("directory/", include("linkwell.directory.urls")),
@@ -26,4 +27,5 @@ urlpatterns = [
     path("community/", include("linkwell.community.staff_urls")),
     path("reports/", include("linkwell.reports.urls")),
     path("sessions/", include("linkwell.sessions.urls")),
+    path("groups/", include("linkwell.groups.urls")),
 ]

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from linkwell.groups.models import Booking, GroupSession, Programme
 from linkwell.groups.services import booking_create
-from linkwell.people.tests.factories import PersonFactory
+
+from .factories import consenting_person
 
 
 @pytest.mark.django_db(transaction=True)
@@ -16,7 +17,7 @@ def test_fifty_parallel_bookings_for_twelve_places_book_twelve_and_wait_thirty_e
     session = GroupSession.objects.create(
         programme=programme, starts_at=timezone.now() + dt.timedelta(days=7), capacity=12
     )
-    people = [PersonFactory() for _ in range(50)]
+    people = [consenting_person(world) for _ in range(50)]
     barrier = threading.Barrier(50)
     errors: list[BaseException] = []
 
