@@ -14,10 +14,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from linkwell.accounts.models import Role, User
 from linkwell.common.errors import ApplicationError
+from linkwell.common.working_days import working_days_between
 from linkwell.referrals.views import STAFF_ROLES, error_text, is_htmx, roles_required
 
 from . import selectors, services
@@ -25,8 +28,57 @@ from .forms import CASELOAD_FILTERS, AssignForm, CloseEpisodeForm
 from .models import EPISODE_ALLOWED_TRANSITIONS, Episode, EpisodeStatus
 
 PAGE_SIZE = 50
-# From this episode number on, a person is "returning": the revolving door made visible.
-RETURNING_FROM_EPISODE = 3
+
+# The caseload's views, as tabs: (view name, url name, label).
+CASELOAD_TABS = [
+    ("all", "cases:caseload", "My caseload"),
+    ("waiting", "cases:waiting", "Waiting for first contact"),
+    ("overdue", "cases:overdue", "Follow-up overdue"),
+    ("upcoming", "cases:upcoming", "Coming up this week"),
+    ("extensions", "cases:extensions", "More sessions requested"),
+]
+
+
+def _caseload_render(
+    request: HttpRequest,
+    view: str,
+    context: dict[str, Any],
+    *,
+    episodes: list[Episode],
+    status: int = 200,
+) -> HttpResponse:
+    """Render one caseload view with its tabs and counts, the revolving-door flags of the
+    episodes listed, and one audit row naming them."""
+    user: User = request.user  # type: ignore[assignment]  # roles_required: signed in
+    counts = selectors.caseload_counts(user=user)
+    rule = selectors.revolving_door_rule()
+    flags = selectors.caseload_flags(user=user, episodes=episodes)
+    _flag_rows(episodes, flags)
+    selectors.caseload_audit(user=user, view=view, episodes=episodes)
+    team_view = user.role != Role.LINK_WORKER
+    context.update(
+        {
+            "view": view,
+            "tabs": [
+                {
+                    "view": name,
+                    "url": reverse(url_name),
+                    "label": "Team caseload" if name == "all" and team_view else label,
+                    "count": getattr(counts, name),
+                    "current": name == view,
+                }
+                for name, url_name, label in CASELOAD_TABS
+            ],
+            "team_view": team_view,
+            "rule": rule,
+        }
+    )
+    return render(request, f"cases/caseload_{view}.html", context, status=status)
+
+
+def _flag_rows(episodes: list[Episode], flags: dict[int, Any]) -> None:
+    for episode in episodes:
+        episode.revolving_door = flags.get(episode.person_id)  # type: ignore[attr-defined]
 
 
 @roles_required(*STAFF_ROLES)
@@ -47,18 +99,78 @@ def caseload(request: HttpRequest) -> HttpResponse:
         if status:
             episodes = episodes.filter(status=status)
     page = Paginator(episodes, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return _caseload_render(
         request,
-        "cases/caseload.html",
+        "all",
         {
             "page": page,
             "status": status,
             "filters": CASELOAD_FILTERS,
             "filter_error": filter_error,
-            "team_view": user.role != Role.LINK_WORKER,
-            "returning_from": RETURNING_FROM_EPISODE,
         },
+        episodes=list(page.object_list),
         status=400 if filter_error else 200,
+    )
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def caseload_waiting(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.waiting_for_first_contact(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    rows = [
+        (episode, working_days_between(timezone.localdate(episode.opened_at), today))
+        for episode in page.object_list
+    ]
+    return _caseload_render(
+        request, "waiting", {"page": page, "rows": rows}, episodes=list(page.object_list)
+    )
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def caseload_overdue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    page = Paginator(selectors.overdue_follow_ups(user=request.user, now=now), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    # last_contact_at: annotated by overdue_follow_ups
+    rows = [
+        (episode, (now - episode.last_contact_at).days)  # type: ignore[attr-defined]
+        for episode in page.object_list
+    ]
+    return _caseload_render(
+        request,
+        "overdue",
+        {"page": page, "rows": rows, "overdue_days": selectors.follow_up_overdue_days()},
+        episodes=list(page.object_list),
+    )
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def caseload_upcoming(request: HttpRequest) -> HttpResponse:
+    items = selectors.upcoming_for_user(user=request.user)
+    return _caseload_render(
+        request,
+        "upcoming",
+        {"items": items, "days": selectors.UPCOMING_DAYS},
+        episodes=[item.episode for item in items],
+    )
+
+
+@roles_required(*STAFF_ROLES)
+@require_GET
+def caseload_extensions(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]  # roles_required: signed in
+    extensions = list(selectors.extensions_for_user(user=user))
+    return _caseload_render(
+        request,
+        "extensions",
+        {"extensions": extensions, "can_decide": user.role in (Role.SUPERVISOR, Role.ADMIN)},
+        episodes=[e.episode for e in extensions],
     )
 
 
@@ -76,7 +188,11 @@ def _episode_context(
         "person": episode.person,
         "referral": episode.referral,
         "history": list(selectors.episode_history(episode=episode)),
-        "returning": episode.number >= RETURNING_FROM_EPISODE,
+        "revolving_door": selectors.revolving_door_for_people(
+            episodes=Episode.objects.filter(selectors.episode_visible_q(request.user)),
+            person_ids=[episode.person_id],
+        ).get(episode.person_id),
+        "rule": selectors.revolving_door_rule(),
         "can_start": episode.status == EpisodeStatus.OPEN and EpisodeStatus.ACTIVE in allowed,
         "can_resume": episode.status == EpisodeStatus.CLOSING and EpisodeStatus.ACTIVE in allowed,
         "can_move_to_closing": EpisodeStatus.CLOSING in allowed,

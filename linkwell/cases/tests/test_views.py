@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from linkwell.cases.models import Episode, EpisodeStatus
 from linkwell.cases.services import episode_open
@@ -62,8 +63,17 @@ def test_supervisor_sees_the_whole_teams_caseload(world, client_for):
     assert reverse("cases:episode", args=[teammates.uuid]) in html
 
 
-def test_a_third_episode_is_flagged_as_returning(world, client_for):
+def test_a_third_episode_in_24_months_is_flagged_as_returning(world, client_for):
     person = PersonFactory(given_name="Returning")
+    for number in (1, 2):
+        EpisodeFactory(
+            person=person,
+            number=number,
+            team=world.service_team,
+            opened_at=timezone.now() - dt.timedelta(days=100 * number),
+            status=EpisodeStatus.CLOSED,
+            discharge_reason="goals_met",
+        )
     EpisodeFactory(
         person=person,
         number=3,
@@ -71,10 +81,26 @@ def test_a_third_episode_is_flagged_as_returning(world, client_for):
         link_worker=world.link_worker,
         status=EpisodeStatus.ACTIVE,
     )
+    # A third episode, but the first two were long ago: not the revolving door.
+    long_ago = PersonFactory(given_name="Settled")
+    for number in (1, 2):
+        EpisodeFactory(
+            person=long_ago,
+            number=number,
+            team=world.service_team,
+            opened_at=timezone.now() - dt.timedelta(days=900 * number),
+            status=EpisodeStatus.CLOSED,
+            discharge_reason="goals_met",
+        )
     EpisodeFactory(
-        number=2, team=world.service_team, link_worker=world.link_worker, status="active"
+        person=long_ago,
+        number=3,
+        team=world.service_team,
+        link_worker=world.link_worker,
+        status="active",
     )
     html = client_for(world.link_worker).get(reverse("cases:caseload")).content.decode()
+    assert "Settled" in html
     assert html.count(">Returning</strong>") == 1
 
 

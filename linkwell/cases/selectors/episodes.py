@@ -12,7 +12,7 @@ from linkwell.accounts.models import Role, Team
 from linkwell.audit.services import audit_log
 from linkwell.common.errors import NotFound
 
-from .models import Episode, EpisodeStatus, EpisodeStatusChange
+from ..models import Episode, EpisodeStatus, EpisodeStatusChange
 
 TEAM_ROLES = (Role.LINK_WORKER, Role.SUPERVISOR)
 OPEN_EPISODE_STATUSES = (EpisodeStatus.OPEN, EpisodeStatus.ACTIVE, EpisodeStatus.CLOSING)

@@ -1,0 +1,63 @@
+"""Reading episodes, the caseload's views and the revolving-door flag (see each module)."""
+
+from .caseload import (
+    CASELOAD_VIEWS,
+    UPCOMING_DAYS,
+    CaseloadCounts,
+    UpcomingItem,
+    caseload_audit,
+    caseload_counts,
+    caseload_flags,
+    extensions_for_user,
+    follow_up_overdue_days,
+    overdue_follow_ups,
+    upcoming_for_user,
+    waiting_for_first_contact,
+)
+from .episodes import (
+    OPEN_EPISODE_STATUSES,
+    TEAM_ROLES,
+    caseload_for_user,
+    episode_get_for_user,
+    episode_history,
+    episode_list_for_user,
+    episode_visible_q,
+    team_staff_q,
+    user_is_team_staff,
+)
+from .revolving import (
+    RevolvingDoor,
+    RevolvingDoorRule,
+    recurring_need_counts,
+    revolving_door_for_people,
+    revolving_door_rule,
+)
+
+__all__ = [
+    "CASELOAD_VIEWS",
+    "OPEN_EPISODE_STATUSES",
+    "TEAM_ROLES",
+    "UPCOMING_DAYS",
+    "CaseloadCounts",
+    "RevolvingDoor",
+    "RevolvingDoorRule",
+    "UpcomingItem",
+    "caseload_audit",
+    "caseload_counts",
+    "caseload_flags",
+    "caseload_for_user",
+    "episode_get_for_user",
+    "episode_history",
+    "episode_list_for_user",
+    "episode_visible_q",
+    "extensions_for_user",
+    "follow_up_overdue_days",
+    "overdue_follow_ups",
+    "recurring_need_counts",
+    "revolving_door_for_people",
+    "revolving_door_rule",
+    "team_staff_q",
+    "upcoming_for_user",
+    "user_is_team_staff",
+    "waiting_for_first_contact",
+]
