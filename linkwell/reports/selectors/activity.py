@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 
 from linkwell.cases.models import DischargeReason, Episode
 
+from .revolving import revolving_door_sections
 from .scope import (
     ABSENT_ACTIVITY,
     LONDON,
@@ -112,6 +113,7 @@ def activity_report(*, user: Any, filters: ReportFilters) -> Report:
         )
     )
     sections += _session_sections(scope, episodes)
+    sections += revolving_door_sections(scope, filters)
     _audit_report(user, "activity", filters)
     return Report("activity", "Activity", filters, scope.suppressed, sections, [ABSENT_ACTIVITY])
 
