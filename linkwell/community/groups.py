@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from linkwell.accounts.models import User
 from linkwell.audit.services import audit_log
-from linkwell.common.errors import NotFound
+from linkwell.common.errors import Conflict, NotFound
 from linkwell.directory.services import hsds_import_objects
 
 from .models import (
@@ -130,6 +130,33 @@ def board_meeting_record(
     return meeting
 
 
+@transaction.atomic
+def facilitator_set_trained(
+    *, actor: User, facilitator: GroupFacilitator, trained: bool
+) -> GroupFacilitator:
+    """Mark a facilitator as trained (or not), which counts toward the group's sustainability."""
+    _require_staff(actor, facilitator.group.organisation_id)
+    facilitator.trained = trained
+    facilitator.full_clean()
+    facilitator.save()
+    audit_log(action="update", obj=facilitator, actor=actor, detail={"trained": trained})
+    return facilitator
+
+
+@transaction.atomic
+def board_action_done(*, actor: User, action: BoardAction) -> BoardAction:
+    """Mark a board meeting's action as done today; an action is done once."""
+    _require_staff(actor, action.meeting.organisation_id)
+    action = BoardAction.objects.select_for_update().get(pk=action.pk)
+    if action.done_on is not None:
+        raise Conflict(f"This action was already marked done on {action.done_on:%d %B %Y}.")
+    action.done_on = timezone.localdate()
+    action.full_clean()
+    action.save()
+    audit_log(action="update", obj=action, actor=actor, detail={"done": True})
+    return action
+
+
 @dataclass(frozen=True)
 class Sustainability:
     group: CommunityGroup
@@ -183,3 +210,47 @@ def group_sustainability_for_user(*, user: Any) -> list[Sustainability]:
             )
         )
     return out
+
+
+def group_get_for_user(*, user: Any, group_uuid: Any) -> CommunityGroup:
+    """One group of the user's service; NotFound for anyone else."""
+    group = (
+        CommunityGroup.objects.select_related("development_worker").filter(uuid=group_uuid).first()
+    )
+    if group is None or not is_service_staff(user, group.organisation_id):
+        raise NotFound("No such group.")
+    return group
+
+
+def group_detail_for_user(
+    *, user: Any, group_uuid: Any
+) -> tuple[CommunityGroup, list[GroupFacilitator], list[GroupAttendance]]:
+    """A group with its facilitators and its attendance, latest meeting first."""
+    group = group_get_for_user(user=user, group_uuid=group_uuid)
+    facilitators = list(group.facilitators.order_by("name", "id"))
+    attendance = list(group.attendance.order_by("-met_on"))
+    return group, facilitators, attendance
+
+
+def facilitator_get_for_user(*, user: Any, facilitator_uuid: Any) -> GroupFacilitator:
+    facilitator = (
+        GroupFacilitator.objects.select_related("group").filter(uuid=facilitator_uuid).first()
+    )
+    if facilitator is None or not is_service_staff(user, facilitator.group.organisation_id):
+        raise NotFound("No such facilitator.")
+    return facilitator
+
+
+def board_meetings_for_user(*, user: Any) -> list[BoardMeeting]:
+    """The service-user board's meetings, latest first, with their actions."""
+    if not is_service_staff(user, getattr(user, "organisation_id", None)):
+        raise NotFound("Not found.")
+    meetings = BoardMeeting.objects.filter(organisation_id=user.organisation_id)
+    return list(meetings.prefetch_related("actions").order_by("-held_on", "-id"))
+
+
+def board_action_get_for_user(*, user: Any, action_uuid: Any) -> BoardAction:
+    action = BoardAction.objects.select_related("meeting").filter(uuid=action_uuid).first()
+    if action is None or not is_service_staff(user, action.meeting.organisation_id):
+        raise NotFound("No such action.")
+    return action
