@@ -101,6 +101,10 @@ def service_detail(request: HttpRequest, service_id: str) -> HttpResponse:
             ]
             distance = min(distances) if distances else None
     profile = getattr(page.service, "profile", None)
+    # Staff of a social prescribing service also see what people told them about this service.
+    from linkwell.community.selectors import feedback_summary_for_service
+
+    feedback = feedback_summary_for_service(user=request.user, service_id=page.service.id)
     return render(
         request,
         "directory/service.html",
@@ -114,5 +118,6 @@ def service_detail(request: HttpRequest, service_id: str) -> HttpResponse:
             "modes": [DeliveryMode(m).label for m in page.modes if m in DeliveryMode.values],
             "how_far": how_far(distance, postcode),
             "postcode": postcode,
+            "feedback": feedback,
         },
     )
