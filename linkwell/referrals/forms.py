@@ -166,7 +166,7 @@ class ReferralForm(NhsFormMixin, forms.Form):
         label="NHS number (optional)",
         required=False,
         max_length=20,
-        help_text="10 digits, for example 485 777 3456",
+        help_text="10 digits, for example 485 777 3457",
     )
     postcode = forms.CharField(
         label="Postcode", max_length=10, error_messages={"required": "Enter the person's postcode"}
@@ -245,12 +245,25 @@ class ReferralForm(NhsFormMixin, forms.Form):
     )
 
     STAFF_ONLY_FIELDS = ("source", "referrer_name", "referrer_contact")
+    # A person found on the register brings their record: these are not asked again.
+    PERSON_FIELDS = (
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "nhs_number",
+        "postcode",
+        "phone",
+    )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, person_found: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.person_found = person_found
         if not self.is_staff_intake:
             for name in self.STAFF_ONLY_FIELDS:
+                del self.fields[name]
+        if person_found:
+            for name in self.PERSON_FIELDS:
                 del self.fields[name]
 
     @property
@@ -310,7 +323,6 @@ class ReferralForm(NhsFormMixin, forms.Form):
         kwargs: dict[str, Any] = {
             "source": self.referral_source(),
             "reason": data["reason"].strip(),
-            "person_details": self.person_details(),
             "suggested_needs": list(data["suggested_needs"]),
             "urgency": data["urgency"],
             "risk_of_harm": data["risk_of_harm"] == "yes",
@@ -318,6 +330,8 @@ class ReferralForm(NhsFormMixin, forms.Form):
             "risk_details": self.combined_risk_details(),
             "consent_confirmed": bool(data["consent_confirmed"]),
         }
+        if not self.person_found:
+            kwargs["person_details"] = self.person_details()
         if self.is_staff_intake:
             kwargs["referrer_name"] = data["referrer_name"].strip()
             kwargs["referrer_contact"] = data["referrer_contact"].strip()
@@ -326,6 +340,79 @@ class ReferralForm(NhsFormMixin, forms.Form):
             kwargs["referrer_name"] = self.user.display_name
             kwargs["referrer_contact"] = self.user.email or self.user.phone
         return kwargs
+
+
+class FindPersonForm(NhsFormMixin, forms.Form):
+    """The first step of the referrer's page: find the person by NHS number, or by their name and
+    date of birth (a postcode narrows it). Exact matches only (people.finding)."""
+
+    nhs_number = forms.CharField(
+        label="NHS number",
+        required=False,
+        max_length=20,
+        help_text="10 digits, for example 485 777 3457",
+    )
+    given_name = forms.CharField(label="Given name", required=False, max_length=100)
+    family_name = forms.CharField(label="Family name", required=False, max_length=100)
+    date_of_birth = DateOfBirthField(
+        label="Date of birth",
+        help_text="For example, 15 3 1984",
+        whose="the person's",
+        required=False,
+    )
+    postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=10)
+
+    def clean_nhs_number(self) -> str:
+        return _clean_nhs_number(self.cleaned_data["nhs_number"])
+
+    def clean_postcode(self) -> str:
+        raw = self.cleaned_data["postcode"]
+        return _clean_postcode(raw) if raw.strip() else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or data.get("nhs_number"):
+            return data
+        given = data.get("given_name", "").strip()
+        family = data.get("family_name", "").strip()
+        dob = data.get("date_of_birth")
+        if not (given or family or dob):
+            self.add_error(
+                "nhs_number",
+                "Enter the person's NHS number, or their given name, family name and date of birth",
+            )
+            return data
+        if not given:
+            self.add_error("given_name", "Enter the person's given name in full")
+        if not family:
+            self.add_error("family_name", "Enter the person's family name in full")
+        if dob is None:
+            self.add_error("date_of_birth", "Enter the person's date of birth")
+        return data
+
+    def query(self) -> dict[str, Any]:
+        """Keyword arguments for people.finding.person_find_for_referral (user aside)."""
+        data = self.cleaned_data
+        if data["nhs_number"]:
+            return {"nhs_number": data["nhs_number"]}
+        return {
+            "given_name": data["given_name"].strip(),
+            "family_name": data["family_name"].strip(),
+            "date_of_birth": data["date_of_birth"],
+            "postcode": data["postcode"],
+        }
+
+    def as_initial(self) -> dict[str, Any]:
+        """What was typed, kept (JSON-safe) to fill in the new-person form if nobody is found."""
+        data = self.cleaned_data
+        dob = data.get("date_of_birth")
+        return {
+            "nhs_number": data.get("nhs_number", ""),
+            "given_name": data.get("given_name", "").strip(),
+            "family_name": data.get("family_name", "").strip(),
+            "date_of_birth": dob.isoformat() if dob else "",
+            "postcode": data.get("postcode", ""),
+        }
 
 
 def self_referral_token(*, issued_at: float | None = None) -> str:

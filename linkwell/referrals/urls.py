@@ -4,7 +4,10 @@ from . import views
 
 app_name = "referrals"
 urlpatterns = [
-    path("new/", views.referral_new, name="new"),
+    # The referrer's page: find the person (or enter them), then refer.
+    path("new/", views.referral_find, name="new"),
+    path("new/person/", views.referral_new_person, name="new_person"),
+    path("new/found/<str:token>/", views.referral_new_for, name="new_for"),
     path("mine/", views.my_referrals, name="my_referrals"),
     path("inbox/", views.inbox, name="inbox"),
     path("alerts/<uuid:alert_uuid>/read/", views.alert_read, name="alert_read"),

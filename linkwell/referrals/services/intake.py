@@ -22,7 +22,7 @@ from linkwell.common.statuses import TaskStatus
 from linkwell.common.working_days import add_working_days
 from linkwell.notifications.models import AlertKind
 from linkwell.notifications.services import alert_create
-from linkwell.people.models import ConsentMethod, ConsentPurpose
+from linkwell.people.models import ConsentMethod, ConsentPurpose, Person
 from linkwell.people.services import consent_record, person_create
 
 from ..models import IdempotencyRecord, Referral, ReferralSource, SelfReferralAttempt, Urgency
@@ -50,7 +50,8 @@ def referral_create(
     actor: Any,
     source: str,
     reason: str,
-    person_details: dict[str, Any],
+    person_details: dict[str, Any] | None = None,
+    person: Person | None = None,
     team: Team | None = None,
     suggested_needs: Sequence[str] = (),
     urgency: str = Urgency.ROUTINE,
@@ -62,12 +63,14 @@ def referral_create(
     referrer_name: str = "",
     referrer_contact: str = "",
 ) -> Referral:
-    """Make a referral for a new person record; ``actor`` is None for the public form.
+    """Make a referral; ``actor`` is None for the public form.
 
-    The person is created from ``person_details`` and their consent to support recorded; any
-    possible duplicates are flagged for a link worker (never merged automatically). The referral
-    goes to ``team`` or the intake team, status "requested", with a response deadline in working
-    days (2 if urgent, 5 if soon, otherwise REFERRAL_RESPONSE_WORKING_DAYS).
+    Either ``person_details`` (a new person record is created and any possible duplicates are
+    flagged for a link worker, never merged automatically) or ``person``, a record already on the
+    register (the referrer's page finds it with people.finding; a merged record's referral goes
+    to the record that survived). Either way the person's consent to support is recorded. The
+    referral goes to ``team`` or the intake team, status "requested", with a response deadline
+    in working days (2 if urgent, 5 if soon, otherwise REFERRAL_RESPONSE_WORKING_DAYS).
 
     Risk: when the referrer flags risk of harm or safeguarding, "safety" is among the needs, or
     the reason mentions risk (referrals.risk), the referral is flagged and every supervisor of the
@@ -82,6 +85,7 @@ def referral_create(
             source=source,
             reason=reason,
             person_details=person_details,
+            person=person,
             team=team,
             suggested_needs=suggested_needs,
             urgency=urgency,
@@ -100,7 +104,8 @@ def _referral_create(
     actor: Any,
     source: str,
     reason: str,
-    person_details: dict[str, Any],
+    person_details: dict[str, Any] | None,
+    person: Person | None,
     team: Team | None,
     suggested_needs: Sequence[str],
     urgency: str,
@@ -130,7 +135,13 @@ def _referral_create(
         needs = validate_need_codes(list(suggested_needs))
     except ValidationError as exc:
         raise ValidationError({"suggested_needs": exc.messages}) from None
-    if not isinstance(person_details, dict):
+    if person is not None:
+        if person_details:
+            raise ValidationError(
+                {"person": "Give either a person on the register or a new person's details."}
+            )
+        person = _current_record(person)
+    elif not isinstance(person_details, dict):
         raise ValidationError({"person": "Give the person's details."})
 
     if actor is not None and actor.role == Role.REFERRER:
@@ -147,7 +158,9 @@ def _referral_create(
             )
 
     if (
-        referring_organisation is not None
+        person is None
+        and person_details is not None
+        and referring_organisation is not None
         and referring_organisation.kind == OrganisationKind.GP_PRACTICE
         and "gp_practice" not in person_details
     ):
@@ -177,9 +190,10 @@ def _referral_create(
     )
     days = min(days, _rule("REFERRAL_RESPONSE_WORKING_DAYS"))
 
-    # person_create also runs person_flag_duplicates: possible duplicates go to a link worker's
-    # review list, never merged automatically.
-    person = person_create(actor=actor, **person_details)
+    if person is None:
+        # person_create also runs person_flag_duplicates: possible duplicates go to a link
+        # worker's review list, never merged automatically.
+        person = person_create(actor=actor, **(person_details or {}))
     consent_record(
         person=person,
         purpose=ConsentPurpose.SUPPORT,
@@ -240,6 +254,19 @@ def _referral_create(
             obj=referral,
         )
     return referral
+
+
+def _current_record(person: Person) -> Person:
+    """The person's record as it is now; a record merged since it was found leads to the
+    survivor, which holds the history."""
+    current = Person.objects.filter(pk=person.pk).first()
+    hops = 0
+    while current is not None and current.merged_into_id is not None and hops < 20:
+        current = Person.objects.filter(pk=current.merged_into_id).first()
+        hops += 1
+    if current is None or current.merged_into_id is not None:
+        raise ValidationError({"person": "That person's record is no longer on the register."})
+    return current
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:

@@ -120,3 +120,55 @@ def test_a_self_referral_sent_in_a_browser_arrives_in_the_intake_teams_inbox(liv
     row_link.click()
     page.wait_for_url(re.compile(re.escape(reverse("referrals:detail", args=[referral.uuid]))))
     assert page.get_by_role("heading", name=re.compile(reference)).is_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_gp_receptionist_finds_a_known_person_by_nhs_number_and_refers_them(live_server, browser):
+    from linkwell.people.tests.factories import PersonFactory
+
+    service = OrganisationFactory(
+        name="Northside Wellbeing Service", kind=OrganisationKind.SOCIAL_PRESCRIBING_SERVICE
+    )
+    TeamFactory(organisation=service, name="Intake")
+    gp = OrganisationFactory(name="Meadow Lane Surgery", kind=OrganisationKind.GP_PRACTICE)
+    UserFactory(username="reception", organisation=gp, role=Role.REFERRER)
+    known = PersonFactory(
+        given_name="Winston",
+        family_name="Reid",
+        nhs_number="4857773457",
+        postcode="LS7 3QB",
+        phone="07700 900321",
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.get_by_label("Username").fill("reception")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+    # From the menu: find the person with the NHS number from the practice system.
+    page.get_by_role("link", name="Make a referral").first.click()
+    page.get_by_label("NHS number").fill("485 777 3457")
+    page.get_by_role("button", name="Find the person").click()
+    refer = page.get_by_role("link", name="Refer Winston Reid")
+    refer.wait_for(state="visible")
+    assert "LS7" in page.content() and "07700 900321" not in page.content()
+    page.screenshot(path=str(SHOTS / "referral-find.png"), full_page=True)
+    refer.click()
+
+    # Three answers: the reason, the risk question and the person's agreement.
+    page.get_by_label("Why are you referring them?").fill(
+        "Lost his job at the depot; says the days are long and empty."
+    )
+    page.get_by_label("No", exact=True).check()
+    page.get_by_label("The person agrees to be referred").check()
+    page.screenshot(path=str(SHOTS / "referral-found-person.png"), full_page=True)
+    page.get_by_role("button", name="Send referral").click()
+
+    page.get_by_role("heading", name="Referral sent").wait_for(state="visible")
+    referral = Referral.objects.get()
+    assert referral.person == known
+    assert referral.reference in page.content()

@@ -67,7 +67,7 @@ def make_referral(world, *, actor=None, **overrides):
 
 
 def test_referrer_sees_one_page_form_with_the_nhs_date_input(world, client_for):
-    response = client_for(world.referrer).get(reverse("referrals:new"))
+    response = client_for(world.referrer).get(reverse("referrals:new_person"))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="nhsuk-date-input"' in html
@@ -82,19 +82,22 @@ def test_referrer_sees_one_page_form_with_the_nhs_date_input(world, client_for):
 def test_other_roles_are_refused_the_referrer_page(world, client_for, persona):
     client = client_for(getattr(world, persona))
     assert client.get(reverse("referrals:new")).status_code == 403
-    assert client.post(reverse("referrals:new"), referral_form_data()).status_code == 403
+    assert client.post(reverse("referrals:new"), {"nhs_number": "485 777 3456"}).status_code == 403
+    assert client.get(reverse("referrals:new_person")).status_code == 403
+    assert client.post(reverse("referrals:new_person"), referral_form_data()).status_code == 403
     assert not Referral.objects.exists()
 
 
 def test_signed_out_visitor_is_sent_to_sign_in(client):
-    response = client.get(reverse("referrals:new"))
-    assert response.status_code == 302
-    assert reverse("accounts:login") in response["Location"]
+    for name in ("referrals:new", "referrals:new_person"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert reverse("accounts:login") in response["Location"]
 
 
 def test_referrer_sends_a_referral_and_sees_its_reference_and_what_happens_next(world, client_for):
     client = client_for(world.referrer)
-    response = client.post(reverse("referrals:new"), referral_form_data())
+    response = client.post(reverse("referrals:new_person"), referral_form_data())
     referral = Referral.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("referrals:sent", args=[referral.uuid])
@@ -121,7 +124,7 @@ def test_bad_input_shows_an_error_summary_linked_to_fields_and_saves_nothing(wor
         postcode="not a postcode",
         consent_confirmed=None,
     )
-    response = client_for(world.referrer).post(reverse("referrals:new"), data)
+    response = client_for(world.referrer).post(reverse("referrals:new_person"), data)
     assert response.status_code == 400
     html = response.content.decode()
     assert "There is a problem" in html
@@ -140,7 +143,7 @@ def test_bad_input_shows_an_error_summary_linked_to_fields_and_saves_nothing(wor
 
 def test_a_future_date_of_birth_is_refused(world, client_for):
     data = referral_form_data(date_of_birth_year=str(time.gmtime().tm_year + 1))
-    response = client_for(world.referrer).post(reverse("referrals:new"), data)
+    response = client_for(world.referrer).post(reverse("referrals:new_person"), data)
     assert response.status_code == 400
     assert "Date of birth must be in the past" in response.content.decode()
     assert not Referral.objects.exists()
@@ -148,7 +151,7 @@ def test_a_future_date_of_birth_is_refused(world, client_for):
 
 def test_saying_the_person_is_at_risk_needs_details(world, client_for):
     data = referral_form_data(risk_of_harm="yes", risk_details="")
-    response = client_for(world.referrer).post(reverse("referrals:new"), data)
+    response = client_for(world.referrer).post(reverse("referrals:new_person"), data)
     assert response.status_code == 400
     assert 'href="#id_risk_details"' in response.content.decode()
     assert not Referral.objects.exists()
@@ -161,7 +164,7 @@ def test_risk_and_safeguarding_are_sent_with_their_details(world, client_for):
         safeguarding_concern="on",
         safeguarding_details="Partner takes her bank card.",
     )
-    response = client_for(world.referrer).post(reverse("referrals:new"), data)
+    response = client_for(world.referrer).post(reverse("referrals:new_person"), data)
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert referral.risk_of_harm and referral.safeguarding_concern
@@ -171,13 +174,13 @@ def test_risk_and_safeguarding_are_sent_with_their_details(world, client_for):
 
 def test_link_worker_takes_a_referral_for_their_own_team_and_names_the_source(world, client_for):
     client = client_for(world.link_worker)
-    page = client.get(reverse("referrals:new"))
+    page = client.get(reverse("referrals:new_person"))
     assert 'name="source"' in page.content.decode()
-    missing_source = client.post(reverse("referrals:new"), referral_form_data())
+    missing_source = client.post(reverse("referrals:new_person"), referral_form_data())
     assert missing_source.status_code == 400
     assert not Referral.objects.exists()
     data = referral_form_data(source="job_centre", referrer_name="Sam at the job centre")
-    response = client.post(reverse("referrals:new"), data)
+    response = client.post(reverse("referrals:new_person"), data)
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert referral.team == world.service_team

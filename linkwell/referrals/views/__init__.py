@@ -3,19 +3,16 @@ self-referral form, and the link worker's inbox and referral actions.
 
 Views only turn requests into calls of referrals.services / referrals.selectors and pick a
 template; access is decided by the selectors (NotFound becomes a 404 page) and, for whole pages,
-by role.
+by role. The referrer's page (find or enter the person, then refer) is in ``referrer.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,104 +22,53 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linkwell.accounts.models import Role
-from linkwell.common.errors import ApplicationError, Forbidden, NotFound
+from linkwell.common.errors import ApplicationError
 from linkwell.common.needs import NEED_LABELS
 from linkwell.common.statuses import TASK_OPEN_STATUSES, TaskStatus
 from linkwell.notifications.selectors import alert_get_for_user, alerts_for_user
 from linkwell.notifications.services import alert_mark_read
 from linkwell.people.models import ContactMethod
 
-from . import selectors, services
-from .forms import AssignForm, DeclineForm, ReasonForm, ReferralForm, SelfReferralForm
-from .models import Referral
+from .. import selectors, services
+from ..forms import AssignForm, DeclineForm, ReasonForm, SelfReferralForm
+from ..models import Referral
+from ._common import (
+    INTAKE_ROLES,
+    PAGE_SIZE,
+    REFERRAL_PAGE_ROLES,
+    SELF_REFERRAL_SESSION_KEY,
+    SERVICE_FIELD_MAP,
+    STAFF_ROLES,
+    error_text,
+    is_htmx,
+    roles_required,
+)
+from .referrer import referral_find, referral_new_for, referral_new_person, referral_sent
 
-# Staff of a social prescribing team: they work the inbox and act on referrals.
-STAFF_ROLES = (Role.LINK_WORKER, Role.SUPERVISOR, Role.ADMIN)
-# Who may use the referrer's page (DESIGN.md: referrers refer; staff take referrals by phone).
-INTAKE_ROLES = (Role.REFERRER, Role.LINK_WORKER, Role.SUPERVISOR)
-# Who may open a referral's page: its referrer's organisation or the receiving team's staff.
-REFERRAL_PAGE_ROLES = (Role.REFERRER, *STAFF_ROLES)
-
-PAGE_SIZE = 50
-# The session key that carries a self-referral's reference to its confirmation page.
-SELF_REFERRAL_SESSION_KEY = "linkwell_self_referral"
-# Map the service's ValidationError keys onto the form's fields.
-SERVICE_FIELD_MAP = {
-    "person_details": "given_name",
-    "person": "given_name",
-    "consent": "consent_confirmed",
-    "risk_of_harm": "risk_of_harm",
-}
-
-
-def roles_required(
-    *roles: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Signed in with one of the roles (otherwise 403); selectors' refusals become 404/403."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.user.role not in roles:  # type: ignore[union-attr]
-                raise PermissionDenied("Your role does not give access to this page.")
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.message) from exc
-            except Forbidden as exc:
-                raise PermissionDenied(exc.message) from exc
-
-        return wrapped
-
-    return decorator
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def error_text(exc: ValidationError | ApplicationError) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    return " ".join(exc.messages)
-
-
-# ---------------------------------------------------------------------------------------------
-# The referrer's page
-
-
-@roles_required(*INTAKE_ROLES)
-@require_http_methods(["GET", "POST"])
-def referral_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if request.method == "GET":
-        form = ReferralForm(user=user)  # type: ignore[arg-type]
-        return render(request, "referrals/referral_form.html", {"form": form})
-    form = ReferralForm(request.POST, user=user)  # type: ignore[arg-type]
-    status = 400
-    if form.is_valid():
-        # Staff taking a referral by phone send it to their own team; a referrer's goes to the
-        # intake team (the service decides).
-        team = user.team if form.is_staff_intake else None  # type: ignore[union-attr]
-        try:
-            referral = services.referral_create(actor=user, team=team, **form.service_kwargs())
-        except ValidationError as exc:
-            form.add_service_error(exc, SERVICE_FIELD_MAP)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        else:
-            return redirect("referrals:sent", referral_uuid=referral.uuid)
-    return render(request, "referrals/referral_form.html", {"form": form}, status=status)
-
-
-@roles_required(*INTAKE_ROLES)
-@require_GET
-def referral_sent(request: HttpRequest, referral_uuid: UUID) -> HttpResponse:
-    referral = selectors.referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
-    return render(request, "referrals/referral_sent.html", {"referral": referral})
-
+__all__ = [
+    "INTAKE_ROLES",
+    "PAGE_SIZE",
+    "REFERRAL_PAGE_ROLES",
+    "SELF_REFERRAL_SESSION_KEY",
+    "SERVICE_FIELD_MAP",
+    "STAFF_ROLES",
+    "alert_read",
+    "crisis",
+    "error_text",
+    "inbox",
+    "is_htmx",
+    "my_referrals",
+    "referral_action",
+    "referral_assign",
+    "referral_detail",
+    "referral_find",
+    "referral_new_for",
+    "referral_new_person",
+    "referral_sent",
+    "roles_required",
+    "self_refer",
+    "self_refer_done",
+]
 
 # ---------------------------------------------------------------------------------------------
 # The closed loop: the referrer's referrals and a referral's page
