@@ -102,7 +102,9 @@ def session_list_for_programme(*, user: Any, programme: Programme) -> QuerySet[G
     """The programme's sessions the user may see (a facilitator only their own), with counts."""
     sessions = programme.sessions.all()
     if not is_programme_staff(user, programme) and not (
-        user.role == Role.PROVIDER and user.organisation_id == programme.provider_id
+        user.role == Role.PROVIDER
+        and programme.provider_id is not None
+        and user.organisation_id == programme.provider_id
     ):
         sessions = sessions.filter(facilitators=user)
     return sessions.annotate(

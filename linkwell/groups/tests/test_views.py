@@ -251,3 +251,15 @@ def test_provider_sees_the_programme_but_not_the_results(world, client_for, prog
     )
     assert "Sleep well" in html and "How much did today help" not in html
     assert Booking.objects.count() == 0
+
+
+def test_facilitator_sees_only_the_sessions_they_run(world, client_for, programme):
+    theirs = make_session(programme, venue="Room A")
+    make_session(programme, venue="Room B")
+    own_team = make_programme(world, name="Walk and talk")  # no provider organisation
+    make_session(own_team, venue="Park gates")
+    theirs.facilitators.add(world.volunteer)
+    client = client_for(world.volunteer)
+    html = client.get(reverse("groups:programme", args=[programme.uuid])).content.decode()
+    assert "Room A" in html and "Room B" not in html
+    assert client.get(reverse("groups:programme", args=[own_team.uuid])).status_code == 404
