@@ -176,6 +176,16 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
 # One volunteer's record
 
 
+_RECRUITMENT = ["applied", "references", "checks", "training", "active"]
+
+
+def _next_status(current: str) -> str:
+    """The step the status form offers first: the next one in recruitment, or pause/resume."""
+    if current in _RECRUITMENT[:-1]:
+        return _RECRUITMENT[_RECRUITMENT.index(current) + 1]
+    return {"active": "paused", "paused": "active"}.get(current, current)
+
+
 def _detail_forms(
     request: HttpRequest, volunteer: Any, data: Any = None, action: str = ""
 ) -> dict[str, forms.Form]:
@@ -187,7 +197,9 @@ def _detail_forms(
         return data if action == name else None
 
     return {
-        "status": StatusForm(bound("status"), prefix="status"),
+        "status": StatusForm(
+            bound("status"), prefix="status", initial={"status": _next_status(volunteer.status)}
+        ),
         "references": ReferencesForm(
             bound("references"),
             prefix="references",

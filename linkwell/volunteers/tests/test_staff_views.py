@@ -233,6 +233,14 @@ def test_supervision_in_the_future_is_refused(world, client_for, volunteer):
     assert not SupervisionSession.objects.exists()
 
 
+def test_status_form_offers_the_next_recruitment_step(world, client_for):
+    applicant = services.volunteer_create(
+        actor=world.link_worker, user=world.volunteer, role="befriender"
+    )
+    html = client_for(world.link_worker).get(f"/volunteers/{applicant.uuid}/").content.decode()
+    assert '<option value="references" selected>' in html
+
+
 def test_status_change_out_of_order_shows_the_reason(world, client_for):
     applicant = services.volunteer_create(
         actor=world.link_worker, user=world.volunteer, role="befriender"
