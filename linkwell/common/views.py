@@ -8,6 +8,9 @@ ROLE_HOME = {
     "link_worker": "referrals:inbox",
     "supervisor": "referrals:inbox",
     "referrer": "referrals:my_referrals",
+    "provider": "connections:inbox",
+    "volunteer": "volunteers:me",
+    "commissioner": "reports:index",
 }
 
 
