@@ -1,4 +1,5 @@
-"""/api/v1/episodes: episodes of support for the team that holds them."""
+"""/api/v1/episodes: episodes of support for the team that holds them, and the caseload's views
+(waiting for first contact, overdue follow-ups, sessions coming up, requests for more sessions)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,25 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema
+
+from linkwell.common.working_days import working_days_between
 
 from .models import Episode, EpisodeStatusChange
 from .selectors import (
+    RevolvingDoor,
+    caseload_audit,
+    caseload_counts,
+    caseload_flags,
     caseload_for_user,
     episode_get_for_user,
     episode_history,
     episode_list_for_user,
+    extensions_for_user,
+    overdue_follow_ups,
+    upcoming_for_user,
+    waiting_for_first_contact,
 )
 from .services import episode_transition
 
@@ -27,6 +39,11 @@ class HistoryOut(Schema):
     reason: str
     at: dt.datetime
     actor: str | None
+
+
+class RevolvingDoorOut(Schema):
+    episodes: int
+    recurring_needs: list[str]
 
 
 class EpisodeOut(Schema):
@@ -43,6 +60,43 @@ class EpisodeOut(Schema):
     closed_at: dt.datetime | None
     discharge_reason: str
     snomed_code: str
+    # Set when the person has come back often enough to be flagged (cases.selectors.revolving).
+    revolving_door: RevolvingDoorOut | None = None
+
+
+class WaitingOut(EpisodeOut):
+    waiting_working_days: int
+
+
+class OverdueOut(EpisodeOut):
+    last_contact_at: dt.datetime
+    next_session_at: dt.datetime | None
+
+
+class UpcomingOut(Schema):
+    starts_at: dt.datetime
+    kind: str
+    what: str
+    where: str
+    with_whom: str
+    episode: EpisodeOut
+
+
+class ExtensionOut(Schema):
+    uuid: UUID
+    extra_sessions: int
+    reason: str
+    requested_by: str
+    requested_at: dt.datetime
+    episode: EpisodeOut
+
+
+class CountsOut(Schema):
+    all: int
+    waiting: int
+    overdue: int
+    upcoming: int
+    extensions: int
 
 
 class EpisodeDetailOut(EpisodeOut):
@@ -66,7 +120,15 @@ def _history_out(change: EpisodeStatusChange) -> dict[str, Any]:
     }
 
 
-def episode_out(episode: Episode, *, detail: bool = False) -> dict[str, Any]:
+def _flag_out(flag: RevolvingDoor | None) -> dict[str, Any] | None:
+    if flag is None:
+        return None
+    return {"episodes": flag.episodes, "recurring_needs": list(flag.recurring_needs)}
+
+
+def episode_out(
+    episode: Episode, *, detail: bool = False, flags: dict[int, RevolvingDoor] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "uuid": episode.uuid,
         "number": episode.number,
@@ -81,6 +143,7 @@ def episode_out(episode: Episode, *, detail: bool = False) -> dict[str, Any]:
         "closed_at": episode.closed_at,
         "discharge_reason": episode.discharge_reason,
         "snomed_code": episode.snomed_code,
+        "revolving_door": _flag_out((flags or {}).get(episode.person_id)),
     }
     if detail:
         out["discharge_note"] = episode.discharge_note
@@ -96,18 +159,129 @@ def list_episodes(
     offset: int = Query(0, ge=0),  # noqa: B008
 ) -> list[dict[str, Any]]:
     qs = episode_list_for_user(user=request.user, status=status).select_related("referral")
-    return [episode_out(e) for e in qs[offset : offset + limit]]
+    episodes = _page(qs, limit, offset)
+    flags = caseload_flags(user=request.user, episodes=episodes)
+    return [episode_out(e, flags=flags) for e in episodes]
+
+
+def _listed(request: HttpRequest, view: str, episodes: list[Episode]) -> dict[int, RevolvingDoor]:
+    """The revolving-door flags of a caseload view's episodes, and its audit row."""
+    caseload_audit(user=request.user, view=view, episodes=episodes)
+    return caseload_flags(user=request.user, episodes=episodes)
+
+
+def _page(qs: Any, limit: int, offset: int) -> list[Episode]:
+    return list(qs[offset : offset + limit])
+
+
+LIMIT = Query(50, ge=1, le=200)
+OFFSET = Query(0, ge=0)
 
 
 @router.get("/caseload", response=list[EpisodeOut], summary="My caseload (or my team's)")
-def my_caseload(request: HttpRequest) -> list[dict[str, Any]]:
-    return [episode_out(e) for e in caseload_for_user(user=request.user).select_related("referral")]
+def my_caseload(
+    request: HttpRequest, limit: int = LIMIT, offset: int = OFFSET
+) -> list[dict[str, Any]]:
+    episodes = _page(caseload_for_user(user=request.user).select_related("referral"), limit, offset)
+    flags = _listed(request, "all", episodes)
+    return [episode_out(e, flags=flags) for e in episodes]
+
+
+@router.get("/caseload/counts", response=CountsOut, summary="How many are in each caseload view")
+def caseload_view_counts(request: HttpRequest) -> dict[str, int]:
+    counts = caseload_counts(user=request.user)
+    return dict(counts.__dict__)
+
+
+@router.get(
+    "/caseload/waiting",
+    response=list[WaitingOut],
+    summary="Waiting for first contact, oldest first, with working days waited",
+)
+def caseload_waiting(
+    request: HttpRequest, limit: int = LIMIT, offset: int = OFFSET
+) -> list[dict[str, Any]]:
+    qs = waiting_for_first_contact(user=request.user).select_related("referral")
+    episodes = _page(qs, limit, offset)
+    flags = _listed(request, "waiting", episodes)
+    today = timezone.localdate()
+    return [
+        {
+            **episode_out(e, flags=flags),
+            "waiting_working_days": working_days_between(timezone.localdate(e.opened_at), today),
+        }
+        for e in episodes
+    ]
+
+
+@router.get(
+    "/caseload/overdue",
+    response=list[OverdueOut],
+    summary="Follow-up overdue: no contact or attended session for FOLLOW_UP_OVERDUE_DAYS",
+)
+def caseload_overdue(
+    request: HttpRequest, limit: int = LIMIT, offset: int = OFFSET
+) -> list[dict[str, Any]]:
+    qs = overdue_follow_ups(user=request.user).select_related("referral")
+    episodes = _page(qs, limit, offset)
+    flags = _listed(request, "overdue", episodes)
+    return [
+        {
+            **episode_out(e, flags=flags),
+            "last_contact_at": e.last_contact_at,  # type: ignore[attr-defined]  # annotated
+            "next_session_at": e.next_session_at,  # type: ignore[attr-defined]  # annotated
+        }
+        for e in episodes
+    ]
+
+
+@router.get(
+    "/caseload/upcoming",
+    response=list[UpcomingOut],
+    summary="Sessions and group bookings in the next 7 days",
+)
+def caseload_upcoming(request: HttpRequest) -> list[dict[str, Any]]:
+    items = upcoming_for_user(user=request.user)
+    flags = _listed(request, "upcoming", [item.episode for item in items])
+    return [
+        {
+            "starts_at": item.starts_at,
+            "kind": item.kind,
+            "what": item.what,
+            "where": item.where,
+            "with_whom": item.with_whom,
+            "episode": episode_out(item.episode, flags=flags),
+        }
+        for item in items
+    ]
+
+
+@router.get(
+    "/caseload/extensions",
+    response=list[ExtensionOut],
+    summary="Requests for more sessions: those I may decide, or those I made",
+)
+def caseload_extensions(request: HttpRequest) -> list[dict[str, Any]]:
+    extensions = list(extensions_for_user(user=request.user))
+    flags = _listed(request, "extensions", [x.episode for x in extensions])
+    return [
+        {
+            "uuid": x.uuid,
+            "extra_sessions": x.extra_sessions,
+            "reason": x.reason,
+            "requested_by": x.requested_by.display_name,
+            "requested_at": x.requested_at,
+            "episode": episode_out(x.episode, flags=flags),
+        }
+        for x in extensions
+    ]
 
 
 @router.get("/{episode_uuid}", response=EpisodeDetailOut, summary="One episode with its history")
 def get_episode(request: HttpRequest, episode_uuid: str) -> dict[str, Any]:
     episode = episode_get_for_user(user=request.user, episode_uuid=episode_uuid)
-    return episode_out(episode, detail=True)
+    flags = caseload_flags(user=request.user, episodes=[episode])
+    return episode_out(episode, detail=True, flags=flags)
 
 
 @router.post(

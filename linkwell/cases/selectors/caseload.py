@@ -115,7 +115,7 @@ class UpcomingItem:
 
 def upcoming_for_user(*, user: Any, now: dt.datetime | None = None) -> list[UpcomingItem]:
     """Sessions booked in the next UPCOMING_DAYS days for the episodes on the caseload, and the
-    group sessions their people are booked on, soonest first. Two queries."""
+    group sessions their people are booked on, soonest first. At most three queries."""
     now = now or timezone.now()
     until = now + dt.timedelta(days=UPCOMING_DAYS)
     episodes = caseload_for_user(user=user)
@@ -133,13 +133,18 @@ def upcoming_for_user(*, user: Any, now: dt.datetime | None = None) -> list[Upco
             outcome=Outcome.PENDING,
             starts_at__gte=now,
             starts_at__lt=until,
-        ).select_related("episode__person", "episode__link_worker", "link_worker")
+        ).select_related(
+            "episode__person",
+            "episode__team",
+            "episode__link_worker",
+            "episode__referral",
+            "link_worker",
+        )
     ]
-    # Group bookings belong to the person; shown against their episode on this caseload.
-    episode_by_person = {e.person_id: e for e in episodes.order_by("-opened_at", "-id")}
-    bookings = (
+    # Group bookings belong to the person; shown against their (latest) episode on this caseload.
+    bookings = list(
         Booking.objects.filter(
-            person_id__in=list(episode_by_person),
+            person_id__in=episodes.values("person_id"),
             status=BookingStatus.BOOKED,
             session__starts_at__gte=now,
             session__starts_at__lt=until,
@@ -147,6 +152,14 @@ def upcoming_for_user(*, user: Any, now: dt.datetime | None = None) -> list[Upco
         .select_related("session__programme")
         .order_by("session__starts_at", "id")
     )
+    episode_by_person: dict[int, Episode] = {}
+    if bookings:
+        for episode in (
+            episodes.filter(person_id__in={b.person_id for b in bookings})
+            .select_related("referral")
+            .order_by("opened_at", "id")
+        ):
+            episode_by_person[episode.person_id] = episode
     for booking in bookings:
         session = booking.session
         items.append(
@@ -177,9 +190,13 @@ def extensions_for_user(*, user: Any) -> QuerySet[AllowanceExtension]:
         qs = qs.filter(requested_by=user)
     else:
         return qs.none()
-    return qs.select_related("episode__person", "episode__link_worker", "requested_by").order_by(
-        "requested_at", "id"
-    )
+    return qs.select_related(
+        "episode__person",
+        "episode__team",
+        "episode__link_worker",
+        "episode__referral",
+        "requested_by",
+    ).order_by("requested_at", "id")
 
 
 @dataclass(frozen=True)
