@@ -20,6 +20,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, Role, Team, User
@@ -145,26 +146,34 @@ def _lock(session: GroupSession) -> GroupSession:
 @transaction.atomic
 def booking_create(*, session: GroupSession, person: Person, actor: Any) -> Booking:
     """A place if one is free (and nobody is waiting ahead), otherwise the waiting list. The
-    person's consent to support by the service must be in force."""
-    session = _lock(session)
+    person's consent to support by the service must be in force.
+
+    Checks that do not depend on the places (who books, consent) run before the session row is
+    locked, and the places are counted in one query, so the lock every booking for the session
+    queues on is held as briefly as possible."""
     _require_staff(actor, session.programme.team, "book places")
     if not consent_in_force(person=person, purpose=ConsentPurpose.SUPPORT):
         raise Conflict(
             "This person has not given consent to support by the service, so they cannot be "
             "booked onto a group."
         )
+    session = _lock(session)
     if session.starts_at <= timezone.now():
         raise Conflict("This session has already started.")
-    live = session.bookings.exclude(status=BookingStatus.CANCELLED)
-    if live.filter(person=person).exists():
-        raise Conflict("This person already has a place or is on the waiting list.")
-    taken = live.filter(status__in=PLACE_HOLDING).count()
-    queue = live.filter(status=BookingStatus.WAITING).exists()
-    status = (
-        BookingStatus.BOOKED if taken < session.capacity and not queue else BookingStatus.WAITING
+    places = session.bookings.exclude(status=BookingStatus.CANCELLED).aggregate(
+        mine=Count("id", filter=Q(person=person)),
+        taken=Count("id", filter=Q(status__in=PLACE_HOLDING)),
+        waiting=Count("id", filter=Q(status=BookingStatus.WAITING)),
     )
+    if places["mine"]:
+        raise Conflict("This person already has a place or is on the waiting list.")
+    free = places["taken"] < session.capacity and not places["waiting"]
+    status = BookingStatus.BOOKED if free else BookingStatus.WAITING
     booking = Booking(session=session, person=person, status=status, booked_at=timezone.now())
-    booking.full_clean()
+    # The session was just locked and the person loaded, and one live booking per person was
+    # counted above (the database's constraint stands behind it): validating those again would
+    # only add queries while every other booking for the session waits.
+    booking.full_clean(exclude=["session", "person"], validate_constraints=False)
     booking.save()
     audit_log(action="create", obj=booking, person=person, actor=actor, detail={"status": status})
     return booking
