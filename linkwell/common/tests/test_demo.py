@@ -187,3 +187,35 @@ def test_reset_refuses_honestly_because_the_audit_log_cannot_be_deleted(demo):
     with pytest.raises(CommandError, match="append-only"):
         _load(reset=True)
     assert Organisation.objects.filter(name=DEMO_SERVICE_NAME).exists()
+
+
+def test_demo_episodes_have_the_support_they_got(demo):
+    from linkwell.connections.models import Connection
+    from linkwell.conversations.models import Conversation
+    from linkwell.outcomes.models import QuestionnaireResponse
+    from linkwell.sessions.models import Appointment, Outcome
+
+    contacted = Episode.objects.filter(first_contact_at__isnull=False)
+    assert contacted.exists()
+    for episode in contacted:
+        # Everyone contacted had the "what matters to you" conversation at first contact.
+        conversation = Conversation.objects.filter(episode=episode).first()
+        assert conversation is not None, episode.number
+        assert conversation.created_at == episode.first_contact_at
+        sessions = Appointment.objects.filter(episode=episode)
+        assert sessions.exists()
+        if episode.closed_at is not None:
+            # Nothing after the episode closed.
+            assert all(s.starts_at <= episode.closed_at for s in sessions)
+            assert not sessions.filter(outcome="").exists()
+    outcomes = set(Appointment.objects.values_list("outcome", flat=True))
+    assert {Outcome.ATTENDED, Outcome.DID_NOT_ATTEND} <= outcomes
+    # Paired questionnaires, so the outcomes report has something to show.
+    closed_with_pairs = (
+        QuestionnaireResponse.objects.filter(instrument_code="swemwbs", occasion="discharge")
+        .values("episode")
+        .distinct()
+        .count()
+    )
+    assert closed_with_pairs >= 5
+    assert Connection.objects.filter(status=TaskStatus.COMPLETED).exists()
