@@ -25,7 +25,8 @@ from .selectors import (
     episode_list_for_user,
     extensions_for_user,
     overdue_follow_ups,
-    upcoming_for_user,
+    upcoming_items,
+    upcoming_keys,
     waiting_for_first_contact,
 )
 from .services import episode_transition
@@ -240,8 +241,11 @@ def caseload_overdue(
     response=list[UpcomingOut],
     summary="Sessions and group bookings in the next 7 days",
 )
-def caseload_upcoming(request: HttpRequest) -> list[dict[str, Any]]:
-    items = upcoming_for_user(user=request.user)
+def caseload_upcoming(
+    request: HttpRequest, limit: int = LIMIT, offset: int = OFFSET
+) -> list[dict[str, Any]]:
+    keys = upcoming_keys(user=request.user)[offset : offset + limit]
+    items = upcoming_items(user=request.user, keys=keys)
     flags = _listed(request, "upcoming", [item.episode for item in items])
     return [
         {

@@ -152,11 +152,13 @@ def caseload_overdue(request: HttpRequest) -> HttpResponse:
 @roles_required(*STAFF_ROLES)
 @require_GET
 def caseload_upcoming(request: HttpRequest) -> HttpResponse:
-    items = selectors.upcoming_for_user(user=request.user)
+    keys = selectors.upcoming_keys(user=request.user)
+    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    items = selectors.upcoming_items(user=request.user, keys=list(page.object_list))
     return _caseload_render(
         request,
         "upcoming",
-        {"items": items, "days": selectors.UPCOMING_DAYS},
+        {"items": items, "page": page, "days": selectors.UPCOMING_DAYS},
         episodes=[item.episode for item in items],
     )
 

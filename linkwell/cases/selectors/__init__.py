@@ -11,7 +11,10 @@ from .caseload import (
     extensions_for_user,
     follow_up_overdue_days,
     overdue_follow_ups,
+    upcoming_count,
     upcoming_for_user,
+    upcoming_items,
+    upcoming_keys,
     waiting_for_first_contact,
 )
 from .episodes import (
@@ -57,7 +60,10 @@ __all__ = [
     "revolving_door_for_people",
     "revolving_door_rule",
     "team_staff_q",
+    "upcoming_count",
     "upcoming_for_user",
+    "upcoming_items",
+    "upcoming_keys",
     "user_is_team_staff",
     "waiting_for_first_contact",
 ]

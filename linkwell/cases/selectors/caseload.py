@@ -113,57 +113,97 @@ class UpcomingItem:
     with_whom: str
 
 
-def upcoming_for_user(*, user: Any, now: dt.datetime | None = None) -> list[UpcomingItem]:
-    """Sessions booked in the next UPCOMING_DAYS days for the episodes on the caseload, and the
-    group sessions their people are booked on, soonest first. At most three queries."""
-    now = now or timezone.now()
+def _upcoming_querysets(
+    episodes: QuerySet[Episode], now: dt.datetime
+) -> tuple[QuerySet[Appointment], QuerySet[Booking]]:
     until = now + dt.timedelta(days=UPCOMING_DAYS)
+    appointments = Appointment.objects.filter(
+        episode__in=episodes.values("pk"),
+        outcome=Outcome.PENDING,
+        starts_at__gte=now,
+        starts_at__lt=until,
+    )
+    bookings = Booking.objects.filter(
+        person_id__in=episodes.values("person_id"),
+        status=BookingStatus.BOOKED,
+        session__starts_at__gte=now,
+        session__starts_at__lt=until,
+    )
+    return appointments, bookings
+
+
+def upcoming_count(*, user: Any, now: dt.datetime | None = None) -> int:
+    """How many items ``upcoming_for_user`` lists, counted in the database (two queries)."""
+    appointments, bookings = _upcoming_querysets(
+        caseload_for_user(user=user), now or timezone.now()
+    )
+    return appointments.count() + bookings.count()
+
+
+UpcomingKey = tuple[dt.datetime, str, int]  # (starts at, "session" or "group", row id)
+
+
+def upcoming_keys(*, user: Any, now: dt.datetime | None = None) -> list[UpcomingKey]:
+    """Sessions booked in the next UPCOMING_DAYS days for the episodes on the caseload, and the
+    group sessions their people are booked on, soonest first, as light keys (two queries) that
+    a page of can be turned into items with ``upcoming_items``."""
+    appointments, bookings = _upcoming_querysets(
+        caseload_for_user(user=user), now or timezone.now()
+    )
+    keys: list[UpcomingKey] = [
+        (starts_at, "session", pk)
+        for starts_at, pk in appointments.order_by().values_list("starts_at", "pk")
+    ]
+    keys += [
+        (starts_at, "group", pk)
+        for starts_at, pk in bookings.order_by().values_list("session__starts_at", "pk")
+    ]
+    keys.sort()
+    return keys
+
+
+def upcoming_items(*, user: Any, keys: list[UpcomingKey]) -> list[UpcomingItem]:
+    """The items for ``keys`` (from ``upcoming_keys`` for the same user), in the same order.
+    At most three queries whatever the number of keys."""
     episodes = caseload_for_user(user=user)
-    items = [
-        UpcomingItem(
-            starts_at=a.starts_at,
-            kind="session",
-            episode=a.episode,
-            what=f"{a.get_mode_display()}, {a.duration_minutes} minutes",
-            where=a.venue_detail or (a.get_venue_kind_display() if a.venue_kind else ""),
-            with_whom=a.link_worker.display_name,
-        )
+    appointment_ids = [pk for _, kind, pk in keys if kind == "session"]
+    booking_ids = [pk for _, kind, pk in keys if kind == "group"]
+    items: dict[tuple[str, int], UpcomingItem] = {}
+    if appointment_ids:
         for a in Appointment.objects.filter(
-            episode__in=episodes.values("pk"),
-            outcome=Outcome.PENDING,
-            starts_at__gte=now,
-            starts_at__lt=until,
+            pk__in=appointment_ids, episode__in=episodes.values("pk")
         ).select_related(
             "episode__person",
             "episode__team",
             "episode__link_worker",
             "episode__referral",
             "link_worker",
+        ):
+            items["session", a.pk] = UpcomingItem(
+                starts_at=a.starts_at,
+                kind="session",
+                episode=a.episode,
+                what=f"{a.get_mode_display()}, {a.duration_minutes} minutes",
+                where=a.venue_detail or (a.get_venue_kind_display() if a.venue_kind else ""),
+                with_whom=a.link_worker.display_name,
+            )
+    if booking_ids:
+        bookings = list(
+            Booking.objects.filter(pk__in=booking_ids).select_related("session__programme")
         )
-    ]
-    # Group bookings belong to the person; shown against their (latest) episode on this caseload.
-    bookings = list(
-        Booking.objects.filter(
-            person_id__in=episodes.values("person_id"),
-            status=BookingStatus.BOOKED,
-            session__starts_at__gte=now,
-            session__starts_at__lt=until,
-        )
-        .select_related("session__programme")
-        .order_by("session__starts_at", "id")
-    )
-    episode_by_person: dict[int, Episode] = {}
-    if bookings:
+        # Group bookings belong to the person; shown against their latest episode on the caseload.
+        episode_by_person: dict[int, Episode] = {}
         for episode in (
             episodes.filter(person_id__in={b.person_id for b in bookings})
             .select_related("referral")
             .order_by("opened_at", "id")
         ):
             episode_by_person[episode.person_id] = episode
-    for booking in bookings:
-        session = booking.session
-        items.append(
-            UpcomingItem(
+        for booking in bookings:
+            if booking.person_id not in episode_by_person:
+                continue
+            session = booking.session
+            items["group", booking.pk] = UpcomingItem(
                 starts_at=session.starts_at,
                 kind="group",
                 episode=episode_by_person[booking.person_id],
@@ -171,9 +211,12 @@ def upcoming_for_user(*, user: Any, now: dt.datetime | None = None) -> list[Upco
                 where=session.venue,
                 with_whom="Group session",
             )
-        )
-    items.sort(key=lambda item: (item.starts_at, item.kind))
-    return items
+    return [items[kind, pk] for _, kind, pk in keys if (kind, pk) in items]
+
+
+def upcoming_for_user(*, user: Any, now: dt.datetime | None = None) -> list[UpcomingItem]:
+    """Every upcoming item (see ``upcoming_keys``), soonest first."""
+    return upcoming_items(user=user, keys=upcoming_keys(user=user, now=now))
 
 
 def extensions_for_user(*, user: Any) -> QuerySet[AllowanceExtension]:
@@ -209,13 +252,13 @@ class CaseloadCounts:
 
 
 def caseload_counts(*, user: Any, now: dt.datetime | None = None) -> CaseloadCounts:
-    """How many are in each view (one count query each; the upcoming list is short)."""
+    """How many are in each view (one count query each, two for the upcoming sessions)."""
     now = now or timezone.now()
     return CaseloadCounts(
         all=caseload_for_user(user=user).count(),
         waiting=waiting_for_first_contact(user=user).count(),
         overdue=overdue_follow_ups(user=user, now=now).count(),
-        upcoming=len(upcoming_for_user(user=user, now=now)),
+        upcoming=upcoming_count(user=user, now=now),
         extensions=extensions_for_user(user=user).count(),
     )
 

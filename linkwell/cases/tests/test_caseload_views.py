@@ -321,3 +321,17 @@ def page_for_episode(client, episode):
     response = client.get(episode_url(episode))
     assert response.status_code == 200
     return response.content.decode()
+
+
+def test_upcoming_is_paged_soonest_first(world, client_for, monkeypatch):
+    monkeypatch.setattr("linkwell.cases.views.PAGE_SIZE", 2)
+    mine = on_caseload(world, "Mine", contact_days_ago=1)
+    group_booking(world, mine.person, days=3, name="Third")
+    group_booking(world, mine.person, days=1, name="First")
+    session(world, mine, days=2)
+    client = client_for(world.link_worker)
+    first = client.get(reverse("cases:upcoming")).content.decode()
+    assert "First" in first and 'data-kind="session"' in first and "Third" not in first
+    assert "Coming up this week (3)" in first
+    second = client.get(reverse("cases:upcoming"), {"page": 2}).content.decode()
+    assert "Third" in second and "First" not in second
