@@ -48,6 +48,7 @@ def test_person_page_shows_preferred_name_first_and_history(world, client_for, p
     assert "Step-free access" in html
     assert person.referrals.get().reference in html
     assert "Episode 1" in html
+    assert reverse("volunteers:person", args=[person.uuid]) in html
     assert AuditEvent.objects.filter(action="read", person_uuid=person.uuid).count() == 1
 
 
