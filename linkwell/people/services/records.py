@@ -88,6 +88,15 @@ def _check_date_of_birth(person: Person) -> None:
         )
 
 
+def _check_deprivation_decile(person: Person) -> None:
+    decile = person.deprivation_decile
+    if decile is not None and not 1 <= decile <= 10:
+        raise ValidationError(
+            {"deprivation_decile": ["The deprivation decile is a whole number from 1 to 10."]},
+            code="decile_range",
+        )
+
+
 @transaction.atomic
 def person_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Person:
     """Create a person's record (NHS number and postcode normalised), audited as "create".
@@ -102,7 +111,11 @@ def person_create(*, actor: Any, given_name: str, family_name: str, **fields: An
     exclude = ["uuid"]
     if getattr(cleaned.get("gp_practice"), "pk", None) is not None:
         exclude.append("gp_practice")
-    person.full_clean(exclude=exclude)
+    # The model's one check constraint (the deprivation decile's range) is checked here in
+    # Python: Django would check it with a query in a savepoint on every referral taken. The
+    # database still enforces it.
+    person.full_clean(exclude=exclude, validate_constraints=False)
+    _check_deprivation_decile(person)
     person.save()
     audit_log(
         action="create",

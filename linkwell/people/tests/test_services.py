@@ -307,3 +307,19 @@ def test_merge_refuses_self_and_already_merged(world):
         person_merge(keep=merge, merge=keep, actor=world.link_worker)
     with pytest.raises(Conflict):
         person_update(person=Person.objects.get(pk=merge.pk), actor=world.link_worker, phone="1")
+
+
+@pytest.mark.parametrize("decile", [0, 11])
+def test_a_deprivation_decile_outside_1_to_10_is_refused_and_nothing_is_saved(world, decile):
+    with pytest.raises(ValidationError) as caught:
+        person_create(
+            actor=world.link_worker, given_name="Ann", family_name="Lee", deprivation_decile=decile
+        )
+    assert "deprivation_decile" in caught.value.message_dict
+    assert not Person.objects.exists()
+    assert (
+        person_create(
+            actor=world.link_worker, given_name="Ann", family_name="Lee", deprivation_decile="7"
+        ).deprivation_decile
+        == 7
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -104,19 +105,21 @@ def _referral_create(
     actor: Any,
     source: str,
     reason: str,
-    person_details: dict[str, Any] | None,
-    person: Person | None,
-    team: Team | None,
-    suggested_needs: Sequence[str],
-    urgency: str,
-    risk_of_harm: bool,
-    safeguarding_concern: bool,
-    risk_details: str,
+    person_details: dict[str, Any] | None = None,
+    person: Person | None = None,
+    team: Team | None = None,
+    suggested_needs: Sequence[str] = (),
+    urgency: str = Urgency.ROUTINE,
+    risk_of_harm: bool = False,
+    safeguarding_concern: bool = False,
+    risk_details: str = "",
     consent_confirmed: bool,
-    referring_organisation: Organisation | None,
-    referrer_name: str,
-    referrer_contact: str,
+    referring_organisation: Organisation | None = None,
+    referrer_name: str = "",
+    referrer_contact: str = "",
 ) -> Referral:
+    """referral_create's body, for callers that already hold a transaction and an audit batch
+    (the API, which adds its idempotency record in the same transaction)."""
     if actor is not None and getattr(actor, "role", None) not in REFERRING_ROLES:
         raise Forbidden("Your role cannot make referrals.")
     source = _choice(source, ReferralSource.values, "source", "The referral source")
@@ -184,11 +187,11 @@ def _referral_create(
         note = "Flagged automatically: the referral mentions " + "; ".join(auto_notes) + "."
         risk_details = f"{risk_details}\n{note}".strip()
 
-    today = timezone.localdate()
     days = URGENCY_RESPONSE_WORKING_DAYS.get(
         Urgency(urgency), _rule("REFERRAL_RESPONSE_WORKING_DAYS")
     )
     days = min(days, _rule("REFERRAL_RESPONSE_WORKING_DAYS"))
+    response_due = _response_due(timezone.localdate(), days)
 
     if person is None:
         # person_create also runs person_flag_duplicates: possible duplicates go to a link
@@ -222,12 +225,15 @@ def _referral_create(
         consent_confirmed=True,
         status=TaskStatus.REQUESTED,
         status_changed_at=now,
-        response_due=add_working_days(today, days),
+        response_due=response_due,
     )
-    # The related records are instances in hand and the reference was just found free; the
-    # field checks and the model's constraints still run.
+    # The related records are instances in hand and the reference was just found free. The
+    # model's one check constraint (a reason for rejected, cancelled, on-hold and failed) holds
+    # for a new "requested" referral by construction, so it is not checked with a query here;
+    # the database still enforces it. The field checks run.
     referral.full_clean(
-        exclude=["uuid", "reference", "person", "team", "referring_organisation", "referred_by"]
+        exclude=["uuid", "reference", "person", "team", "referring_organisation", "referred_by"],
+        validate_constraints=False,
     )
     referral.save()
     _history(referral=referral, from_status="", to_status=TaskStatus.REQUESTED, actor=actor, at=now)
@@ -256,6 +262,13 @@ def _referral_create(
     return referral
 
 
+@functools.lru_cache(maxsize=32)
+def _response_due(today: dt.date, days: int) -> dt.date:
+    """The reply-by date: the same few (day, working days) pairs all day, so kept per process
+    rather than walked through the bank holiday calendar on every referral."""
+    return add_working_days(today, days)
+
+
 def _current_record(person: Person) -> Person:
     """The person's record as it is now; a record merged since it was found leads to the
     survivor, which holds the history."""
@@ -275,18 +288,23 @@ def _fingerprint(payload: dict[str, Any]) -> str:
 
 
 def _replay(*, actor: Any, key: str, fingerprint: str) -> Referral | None:
-    record = (
-        IdempotencyRecord.objects.filter(user=actor, key=key).select_related("referral").first()
+    # Asked on every API intake and almost always empty: two columns, no join, no instance.
+    found = (
+        IdempotencyRecord.objects.filter(user=actor, key=key)
+        .values_list("request_fingerprint", "referral_id")
+        .first()
     )
-    if record is None:
+    if found is None:
         return None
-    if record.request_fingerprint != fingerprint:
+    stored_fingerprint, referral_id = found
+    referral = Referral.objects.get(pk=referral_id)
+    if stored_fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was already used for a different referral. "
             "Send a new key for a new referral.",
-            extra={"reference": record.referral.reference},
+            extra={"reference": referral.reference},
         )
-    return record.referral
+    return referral
 
 
 def _api_kwargs(*, actor: Any, payload: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +338,6 @@ def _api_kwargs(*, actor: Any, payload: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-@transaction.atomic
 def referral_create_via_api(
     *, actor: Any, idempotency_key: str, payload: dict[str, Any]
 ) -> tuple[Referral, bool]:
@@ -328,8 +345,12 @@ def referral_create_via_api(
 
     Returns ``(referral, created)``. The same key with a different payload is a Conflict (409).
     Two concurrent requests with one key create one referral: the unique constraint on
-    (user, key) makes the second insert fail, its savepoint is rolled back (person, referral,
+    (user, key) makes the second insert fail, its transaction is rolled back (person, referral,
     audit rows and all) and the first request's referral is returned.
+
+    The key, the payload and the replay look-up are checked before the transaction opens, so
+    the write transaction (on SQLite it holds the database's write lock from its first
+    statement) covers only the intake itself.
     """
     key = (idempotency_key or "").strip()
     if not key:
@@ -340,9 +361,10 @@ def referral_create_via_api(
     existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
     if existing is not None:
         return existing, False
+    kwargs = _api_kwargs(actor=actor, payload=payload)
     try:
         with transaction.atomic(), audit_batch():
-            referral = referral_create(actor=actor, **_api_kwargs(actor=actor, payload=payload))
+            referral = _referral_create(actor=actor, **kwargs)
             IdempotencyRecord.objects.create(
                 key=key, user=actor, request_fingerprint=fingerprint, referral=referral
             )
