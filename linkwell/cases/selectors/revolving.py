@@ -81,8 +81,8 @@ def revolving_door_for_people(
     """Flagged people among ``person_ids`` (every person in ``episodes`` when None), by person id.
 
     ``episodes`` is the pool the caller may see (already limited by access or report scope).
-    Three queries whatever the number of people: the count per person, the flagged people's
-    episodes with their referral's needs, and their conversations' needs.
+    Two queries whatever the number of people: the flagged people's episodes with their
+    referral's needs, and their conversations' needs.
     """
     rule = rule or revolving_door_rule()
     as_of = as_of or timezone.now()
@@ -92,34 +92,35 @@ def revolving_door_for_people(
         if not ids:
             return {}
         window = window.filter(person_id__in=ids)
-    flagged = list(
+    # Subqueries rather than id lists: a report's scope can flag more people than a database
+    # accepts as query parameters.
+    flagged = (
         window.order_by()
         .values("person_id")
         .annotate(n=Count("id"))
         .filter(n__gte=rule.episodes)
-        .values_list("person_id", flat=True)
+        .values("person_id")
     )
-    if not flagged:
-        return {}
+    counted = window.filter(person_id__in=flagged)
     episode_needs: dict[int, set[str]] = {}
     person_episodes: dict[int, list[int]] = defaultdict(list)
-    rows = window.filter(person_id__in=flagged).values_list(
+    for pk, person_id, suggested in counted.order_by().values_list(
         "pk", "person_id", "referral__suggested_needs"
-    )
-    for pk, person_id, suggested in rows:
+    ):
         person_episodes[person_id].append(pk)
         episode_needs[pk] = _codes(suggested or [])
+    if not episode_needs:
+        return {}
     from linkwell.conversations.models import Conversation
 
     conversations = (
-        Conversation.objects.filter(episode_id__in=list(episode_needs))
+        Conversation.objects.filter(episode__in=counted.order_by().values("pk"))
         .order_by()
         .values_list("episode_id", "needs")
     )
     for episode_id, needs in conversations:
-        episode_needs[episode_id] |= _codes(
-            n.get("code") for n in needs or [] if isinstance(n, dict)
-        )
+        recorded = needs or []
+        episode_needs[episode_id] |= _codes(n.get("code") for n in recorded if isinstance(n, dict))
     result: dict[int, RevolvingDoor] = {}
     for person_id, pks in person_episodes.items():
         counts: Counter[str] = Counter()
