@@ -7,6 +7,7 @@ sibling, change the SQL, register it in ``BACKENDS`` under the database vendor's
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import uuid
@@ -36,8 +37,17 @@ class SearchBackend(Protocol):
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         """(how many candidates match, [(service id, score)] of the page, best first).
 
-        Higher scores are better. The total comes from the same pass (a window count), so a
-        page costs one scan of the matches.
+        Higher scores are better.
+        """
+        ...
+
+    def rank_among(
+        self, *, query: str, service_ids: list[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, float]]:
+        """[(service id, score)] of the given services that match, best first (every one).
+
+        For a candidate set already known and bounded (the services within a distance): the
+        full-text matches are tested against the set instead of against the filters.
         """
         ...
 
@@ -134,6 +144,23 @@ class Fts5Backend:
                 rows = cursor.fetchall()
         return total, [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
 
+    def rank_among(
+        self, *, query: str, service_ids: list[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, float]]:
+        if not words(query) or not service_ids:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.service_id, {self.SCORE} AS score "  # noqa: S608  # constant SQL
+                "FROM directory_service_fts "
+                "JOIN directory_servicesearchdocument d ON d.id = directory_service_fts.rowid "
+                "WHERE directory_service_fts MATCH %s "
+                "AND d.service_id IN (SELECT value FROM json_each(%s)) ORDER BY score, d.id",
+                (self._match(query), json.dumps([sid.hex for sid in service_ids])),
+            )
+            rows = cursor.fetchall()
+        return [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
+
     def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -184,6 +211,22 @@ class PostgresBackend:
             return self._count(query, candidates_sql, params), []
         total = int(rows[0][2]) if rows else 0
         return total, [(sid, float(score)) for sid, score, _ in rows]
+
+    def rank_among(
+        self, *, query: str, service_ids: list[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, float]]:
+        if not words(query) or not service_ids:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "  # noqa: S608  # constant
+                "FROM directory_servicesearchdocument d, to_tsquery('english', %s) q "
+                f"WHERE {TSVECTOR} @@ q AND d.service_id = ANY(%s::uuid[]) "
+                "ORDER BY score DESC, d.service_id",
+                (self._tsquery(query), list(service_ids)),
+            )
+            rows = cursor.fetchall()
+        return [(sid, float(score)) for sid, score in rows]
 
     def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:

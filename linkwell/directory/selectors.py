@@ -77,14 +77,18 @@ def _candidates(
     if not include_hidden:
         cutoff = now - dt.timedelta(days=hide_after_days())
         qs = qs.filter(status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
+    # Correlated EXISTS through the (service, value) unique indexes: search tests each text
+    # match against the filters, and a probe per match is cheaper than building the whole set.
     if filters.needs:
         qs = qs.filter(
-            id__in=ServiceNeed.objects.filter(need__in=filters.needs).values("service_id")
+            Exists(ServiceNeed.objects.filter(service_id=OuterRef("id"), need__in=filters.needs))
         )
     if filters.delivery_modes:
         qs = qs.filter(
-            id__in=ServiceDeliveryMode.objects.filter(mode__in=filters.delivery_modes).values(
-                "service_id"
+            Exists(
+                ServiceDeliveryMode.objects.filter(
+                    service_id=OuterRef("id"), mode__in=filters.delivery_modes
+                )
             )
         )
     if filters.cost:
@@ -142,13 +146,6 @@ def _box(origin: Origin, radius_km: float) -> Q:
     )
 
 
-def _in_box(origin: Origin, radius_km: float) -> Exists:
-    """A service with a location inside the bounding box, as a correlated EXISTS."""
-    return Exists(
-        ServiceAtLocation.objects.filter(_box(origin, radius_km), service_id=OuterRef("id"))
-    )
-
-
 def _distances(
     origin: Origin, radius_km: float, candidates: QuerySet[Service]
 ) -> dict[uuid.UUID, float]:
@@ -195,16 +192,14 @@ def service_search(
     distances: dict[uuid.UUID, float] | None = None
     if origin is not None:
         radius_km = filters.max_distance_km or DEFAULT_RADIUS_KM
-        # The bounding box joins the candidate SQL as indexed latitude/longitude ranges.
+        # Driven by the locations in the bounding box (indexed latitude/longitude ranges).
         distances = _distances(origin, radius_km, candidates)
-        candidates = candidates.filter(_in_box(origin, radius_km))
     ranked: list[tuple[uuid.UUID, float | None]]
     if distances is not None:
         # Bounded by the radius: rank or sort every nearby candidate, then page.
         if query.strip():
-            sql, params = _correlated(candidates)
-            scored = backend().rank(query=query, candidates_sql=sql, params=params)[1]
-            ranked = [(sid, score) for sid, score in scored if sid in distances]
+            # The nearby candidates are known: rank the text matches among them only.
+            ranked = list(backend().rank_among(query=query, service_ids=list(distances)))
         else:
             ranked = [(sid, None) for sid in distances]
         if sort == "distance" or not query.strip():

@@ -16,13 +16,16 @@ already said no to and for a "mental health" label they asked to avoid.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from linkwell.common.needs import NEED_LABELS
 from linkwell.directory.models import (
@@ -328,42 +331,75 @@ def _hhmm(value: str | None, default: str) -> str:
     return (value or default)[:5]
 
 
-def _based_within(origin: tuple[float, float], km: float) -> QuerySet[Any, Any]:
-    lat_min, lat_max, lon_min, lon_max = bounding_box(*origin, km)
-    return ServiceAtLocation.objects.filter(
-        location__latitude__range=(lat_min, lat_max),
-        location__longitude__range=(lon_min, lon_max),
-    ).values("service_id")
+def _in_box(box: tuple[float, float, float, float], lat: float | None, lon: float | None) -> bool:
+    if lat is None or lon is None:
+        return False
+    return box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
+
+
+def among(ids: Iterable[uuid.UUID]) -> RawSQL:
+    """A set of ids as one query parameter, for ``field__in=``: the database unpacks it (a JSON
+    array on SQLite, an array on PostgreSQL), so a long list costs no placeholder per id."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::uuid[])", (list(ids),))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps([i.hex for i in ids]),))
+
+
+def _reachable(profile: MatchProfile) -> set[uuid.UUID]:
+    """Services meeting one of the person's needs that can reach them: a base inside the travel
+    box; a phone, video or online service based inside its region's box; or one of those with no
+    base at all (national). Bounding boxes only; score_service applies the exact distances."""
+    meets = ServiceNeed.objects.filter(
+        service_id=OuterRef("service_id"), need__in=profile.need_codes
+    )
+    remote = ServiceDeliveryMode.objects.filter(
+        service_id=OuterRef("service_id"), mode__in=REMOTE_MODES
+    )
+    needed = ServiceNeed.objects.filter(need__in=profile.need_codes)
+    if profile.origin is None:
+        return set(needed.filter(Exists(remote)).values_list("service_id", flat=True))
+    local_km = profile.travel_km * HOME_VISIT_FACTOR
+    local = bounding_box(*profile.origin, local_km)
+    regional = bounding_box(*profile.origin, REMOTE_AREA_KM)
+    outer = bounding_box(*profile.origin, max(local_km, REMOTE_AREA_KM))
+    # One index-driven read of the bases inside the larger box (each tested for the needs),
+    # then the two boxes told apart here.
+    bases = (
+        ServiceAtLocation.objects.filter(
+            Exists(meets),
+            service_id__isnull=False,
+            location__latitude__range=(outer[0], outer[1]),
+            location__longitude__range=(outer[2], outer[3]),
+        )
+        .annotate(remote=Exists(remote))
+        .values_list("service_id", "location__latitude", "location__longitude", "remote")
+    )
+    found = {
+        sid
+        for sid, lat, lon, is_remote in bases
+        if _in_box(local, lat, lon) or (is_remote and _in_box(regional, lat, lon))
+    }
+    # Driven by the needs (a few thousand rows), not by every remote service.
+    national = needed.filter(
+        ~Exists(ServiceAtLocation.objects.filter(service_id=OuterRef("service_id"))),
+        Exists(remote),
+    ).values_list("service_id", flat=True)
+    found.update(national)
+    return found
 
 
 def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceFacts]:
     """Facts of every service that could match: active, verified recently, meeting a need and
-    within reach (a location inside the travel box, or remote delivery). Seven queries."""
+    within reach (a location inside the travel box, or remote delivery). Eight queries, each
+    through an index; the candidates' ids travel as one parameter."""
     if not profile.needs:
         return []
+    reachable = _reachable(profile)
+    if not reachable:
+        return []
     cutoff = now - dt.timedelta(days=hide_after_days())
-    remote_modes = ServiceDeliveryMode.objects.filter(mode__in=REMOTE_MODES)
-    reachable: QuerySet[Any, Any]
-    if profile.origin is None:
-        reachable = remote_modes.values("service_id")
-    else:
-        # Three index-driven sets, united once (so the planner materialises them instead of
-        # scanning every service): a base inside the travel box; a phone, video or online service
-        # based inside its region's box; one with no base at all (national).
-        local = _based_within(profile.origin, profile.travel_km * HOME_VISIT_FACTOR)
-        regional = _based_within(profile.origin, REMOTE_AREA_KM).filter(
-            Exists(remote_modes.filter(service_id=OuterRef("service_id")))
-        )
-        national = remote_modes.filter(
-            ~Exists(ServiceAtLocation.objects.filter(service_id=OuterRef("service_id")))
-        ).values("service_id")
-        reachable = local.union(regional, national)
-    needed = ServiceNeed.objects.filter(
-        need__in=profile.need_codes,
-        service_id__in=reachable,  # type: ignore[misc]  # a values() subquery, not a list
-    ).values("service_id")
     qs = Service.objects.filter(
-        id__in=needed,
+        id__in=among(reachable),
         status="active",
         profile__verified_at__gte=cutoff,
     )
@@ -400,33 +436,32 @@ def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceF
         )
     if not facts:
         return []
-    ids = list(facts)
-    for sid, need in ServiceNeed.objects.filter(service_id__in=ids).values_list(
+    for sid, need in ServiceNeed.objects.filter(service_id__in=among(facts)).values_list(
         "service_id", "need"
     ):
         facts[sid].needs.add(need)
-    for sid, mode in ServiceDeliveryMode.objects.filter(service_id__in=ids).values_list(
+    for sid, mode in ServiceDeliveryMode.objects.filter(service_id__in=among(facts)).values_list(
         "service_id", "mode"
     ):
         facts[sid].modes.add(mode)
-    for sid, lang_code, lang_name in Language.objects.filter(service_id__in=ids).values_list(
-        "service_id", "code", "name"
-    ):
+    for sid, lang_code, lang_name in Language.objects.filter(
+        service_id__in=among(facts)
+    ).values_list("service_id", "code", "name"):
         for value in (lang_code or "", lang_name or ""):
             if value:
                 facts[sid].languages.add(value.strip().lower())
-    for sid, lat, lon in ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
+    for sid, lat, lon in ServiceAtLocation.objects.filter(service_id__in=among(facts)).values_list(
         "service_id", "location__latitude", "location__longitude"
     ):
         if sid is not None and lat is not None and lon is not None:
             facts[sid].places.append((lat, lon))
     # Two index-driven reads (by service, and by service-at-location) rather than one OR-ed
     # query, which both engines answered with a scan.
-    rows_by_service = Schedule.objects.filter(service_id__in=ids).values_list(
+    rows_by_service = Schedule.objects.filter(service_id__in=among(facts)).values_list(
         "service_id", "byday", "opens_at", "closes_at"
     )
     rows_by_place = Schedule.objects.filter(
-        service_at_location__service_id__in=ids, service_id__isnull=True
+        service_at_location__service_id__in=among(facts), service_id__isnull=True
     ).values_list("service_at_location__service_id", "byday", "opens_at", "closes_at")
     by_service: dict[uuid.UUID, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
     for owner, byday, opens, closes in [*rows_by_service, *rows_by_place]:

@@ -167,6 +167,13 @@ class Service(HsdsModel):
     last_modified = models.TextField(null=True, blank=True)
 
     class Meta:
+        indexes = [
+            # Search tests every full-text match against the filters by id: with the columns
+            # the filters read in the index, that test never visits the (wide) table row.
+            models.Index(
+                fields=["id", "status", "minimum_age", "maximum_age"], name="hsds_service_filter"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
@@ -201,8 +208,9 @@ class Location(HsdsModel):
 
     class Meta:
         indexes = [
-            # Distance search: the bounding-box prefilter before the haversine.
-            models.Index(fields=["latitude", "longitude"], name="hsds_location_lat_lon"),
+            # Distance search and matching: the bounding-box prefilter before the haversine,
+            # answered from the index alone (the id is in it, for the join to the services).
+            models.Index(fields=["latitude", "longitude", "id"], name="hsds_location_box"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -232,6 +240,12 @@ class ServiceAtLocation(HsdsModel):
         related_name="service_at_locations",
     )
     description = models.TextField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # From the locations in a bounding box to their services, from the index alone.
+            models.Index(fields=["location", "service"], name="hsds_sal_location_service"),
+        ]
 
 
 class Address(HsdsModel):

@@ -82,6 +82,10 @@ class ServiceProfile(models.Model):
         indexes = [
             # Freshness sweep: services whose verification is older than a cut-off.
             models.Index(fields=["verified_at"], name="dir_profile_verified"),
+            # Search's per-match filter test (visibility, cost, access) read from the index alone.
+            models.Index(
+                fields=["service", "verified_at", "cost", "access"], name="dir_profile_filter"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
