@@ -34,7 +34,7 @@ CASELOAD_TABS = [
     ("all", "cases:caseload", "My caseload"),
     ("waiting", "cases:waiting", "Waiting for first contact"),
     ("overdue", "cases:overdue", "Follow-up overdue"),
-    ("upcoming", "cases:upcoming", "Coming up this week"),
+    ("upcoming", "cases:upcoming", "This week"),
     ("extensions", "cases:extensions", "More sessions requested"),
 ]
 

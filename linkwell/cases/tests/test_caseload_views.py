@@ -178,7 +178,7 @@ def test_upcoming_lists_the_next_seven_days_sessions_and_group_bookings(world, c
     assert html.index("Sleep well") < html.index(
         timezone.localtime(soon.starts_at).strftime("%a %-d %b")
     )
-    assert "Coming up this week (2)" in html
+    assert "This week (2)" in html
 
     team = page(client_for(world.supervisor), "cases:upcoming")
     assert team.count('data-kind="session"') == 2
@@ -332,6 +332,6 @@ def test_upcoming_is_paged_soonest_first(world, client_for, monkeypatch):
     client = client_for(world.link_worker)
     first = client.get(reverse("cases:upcoming")).content.decode()
     assert "First" in first and 'data-kind="session"' in first and "Third" not in first
-    assert "Coming up this week (3)" in first
+    assert "This week (3)" in first
     second = client.get(reverse("cases:upcoming"), {"page": 2}).content.decode()
     assert "Third" in second and "First" not in second
