@@ -219,3 +219,159 @@ def test_demo_episodes_have_the_support_they_got(demo):
     )
     assert closed_with_pairs >= 5
     assert Connection.objects.filter(status=TaskStatus.COMPLETED).exists()
+
+
+# Volunteers, community and groups: what the demo logins see on those pages.
+
+
+def _page(username: str, url: str) -> str:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    response = client.get(url)
+    assert response.status_code == 200, (username, url, response.status_code)
+    return response.content.decode()
+
+
+def test_demo_volunteer_login_sees_the_people_matched_to_them(demo):
+    from linkwell.volunteers.models import HoursLog, Match, MatchReview, MatchStatus
+
+    mine = Match.objects.filter(volunteer__user__username="volunteer").select_related("person")
+    active = [m for m in mine if m.status == MatchStatus.ACTIVE]
+    ended = [m for m in mine if m.status == MatchStatus.ENDED]
+    assert 2 <= len(active) <= 3
+    assert len(ended) == 1 and ended[0].end_reason and ended[0].ended_on
+    page = _page("volunteer", "/volunteers/me/")
+    for match in active:
+        assert (match.person.preferred_name or match.person.given_name) in page
+        # Only the first name: never the family name or the NHS number.
+        assert match.person.family_name not in page
+    # Hours logged month by month, reviews by the link worker.
+    months = {h.worked_on.strftime("%Y-%m") for h in HoursLog.objects.filter(match__in=mine)}
+    assert len(months) >= 6
+    assert MatchReview.objects.filter(match__in=mine).exists()
+
+
+def test_demo_volunteers_are_at_every_stage_and_an_expired_dbs_blocks_matching(demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linkwell.volunteers.models import Volunteer, VolunteerRole, VolunteerStatus
+    from linkwell.volunteers.rules import match_blockers
+
+    volunteers = list(Volunteer.objects.prefetch_related("training"))
+    assert len(volunteers) >= 10
+    assert {v.role for v in volunteers} == set(VolunteerRole.values)
+    assert set(VolunteerStatus.values) <= {v.status for v in volunteers}
+    today = timezone.localdate()
+    soon = [
+        v
+        for v in volunteers
+        if v.dbs_renew_by and today <= v.dbs_renew_by <= today + dt.timedelta(days=30)
+    ]
+    expired = [v for v in volunteers if v.dbs_renew_by and v.dbs_renew_by < today]
+    assert len(soon) == 1 and len(expired) == 1
+    assert any("DBS" in reason for reason in match_blockers(expired[0], today=today))
+    assert not match_blockers(soon[0], today=today)
+    page = _page("linkworker", "/volunteers/")
+    assert expired[0].user.get_full_name() in page
+
+
+def test_demo_group_session_is_full_with_a_waiting_list_and_an_open_offer(demo):
+    from django.utils import timezone
+
+    from linkwell.groups.models import Booking, BookingStatus, GroupSession
+
+    now = timezone.now()
+    full = [
+        s
+        for s in GroupSession.objects.filter(starts_at__gt=now)
+        if s.bookings.filter(status__in=(BookingStatus.BOOKED, BookingStatus.OFFERED)).count()
+        == s.capacity
+        and s.bookings.filter(status=BookingStatus.WAITING).exists()
+    ]
+    assert full
+    offer = Booking.objects.get(session=full[0], status=BookingStatus.OFFERED)
+    assert offer.offer_expires_at > now
+    page = _page("linkworker", f"/groups/sessions/{full[0].uuid}/")
+    assert "Waiting list" in page and "Nobody is waiting" not in page
+    assert "Offer open until" in page
+
+
+def test_demo_past_group_sessions_have_their_register_and_poll(demo):
+    from django.utils import timezone
+
+    from linkwell.groups.models import Attendance, Booking, BookingStatus, PollResponse
+
+    past = Booking.objects.filter(
+        session__starts_at__lt=timezone.now(), status=BookingStatus.BOOKED
+    )
+    assert past.count() >= 30
+    assert not past.filter(attendance="").exists()
+    assert past.filter(attendance=Attendance.ABSENT).exists()
+    assert PollResponse.objects.filter(booking__in=past).count() >= 10
+    assert set(
+        Booking.objects.filter(session__starts_at__lt=timezone.now()).values_list(
+            "session__capacity", flat=True
+        )
+    ) == {10, 12, 15}
+    page = _page("linkworker", "/groups/")
+    for name in ("Managing worries, 4 weeks", "Sleep well", "5 ways to wellbeing"):
+        assert name in page
+
+
+def test_demo_feedback_includes_anonymous_feedback_that_keeps_no_identity(demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linkwell.community.models import CommunityGroup, Feedback
+
+    anonymous = Feedback.objects.filter(anonymous=True)
+    named = Feedback.objects.filter(anonymous=False)
+    assert anonymous.exists() and named.exists()
+    for item in anonymous:
+        assert (item.name, item.contact, item.submitted_by_id) == ("", "", None)
+        # Only the date is kept: the row's own time is midnight.
+        assert timezone.localtime(item.created_at).time() == dt.time.min
+    groups = set(CommunityGroup.objects.values_list("directory_service_id", flat=True))
+    about = {str(u) for u in Feedback.objects.values_list("about_service_uuid", flat=True) if u}
+    assert about & groups and about - groups
+    page = _page("linkworker", "/community/feedback/?identity=anonymous")
+    assert "Anonymous" in page
+
+
+def test_demo_practice_training_report_has_before_and_after_numbers(demo):
+    from linkwell.community.selectors import (
+        trained_practices_for_user,
+        training_before_after_report,
+    )
+
+    worker = User.objects.get(username="linkworker")
+    trained = trained_practices_for_user(user=worker)
+    assert len(trained) == 2
+    for row in trained:
+        report = training_before_after_report(user=worker, practice=row.practice)
+        assert report.before.total + report.after.total > 0
+        page = _page("linkworker", f"/community/training/practices/{row.practice.uuid}/")
+        assert row.practice.name in page and "Before" in page and "After" in page
+
+
+def test_demo_community_groups_show_rising_and_falling_attendance(demo):
+    from linkwell.community.groups import group_sustainability_for_user
+    from linkwell.community.models import BoardAction, YouSaidWeDid
+
+    worker = User.objects.get(username="linkworker")
+    rows = group_sustainability_for_user(user=worker)
+    assert len(rows) >= 5
+    trends = {row.trend for row in rows}
+    assert {"rising", "falling"} <= trends
+    assert {row.sustainable for row in rows} == {True, False}
+    assert BoardAction.objects.filter(done_on__isnull=False).exists()
+    assert BoardAction.objects.filter(done_on__isnull=True).exists()
+    service = Organisation.objects.get(name=DEMO_SERVICE_NAME)
+    published = YouSaidWeDid.objects.filter(published=True)
+    assert published.count() >= 3
+    client = Client()
+    page = client.get(f"/public/community/{service.uuid}/you-said-we-did/").content.decode()
+    assert published.first().we_did.split(".")[0] in page
