@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 from uuid import UUID
@@ -190,8 +191,7 @@ def my_caseload(
 
 @router.get("/caseload/counts", response=CountsOut, summary="How many are in each caseload view")
 def caseload_view_counts(request: HttpRequest) -> dict[str, int]:
-    counts = caseload_counts(user=request.user)
-    return dict(counts.__dict__)
+    return dataclasses.asdict(caseload_counts(user=request.user))
 
 
 @router.get(

@@ -1,7 +1,6 @@
 """Reading episodes, the caseload's views and the revolving-door flag (see each module)."""
 
 from .caseload import (
-    CASELOAD_VIEWS,
     UPCOMING_DAYS,
     CaseloadCounts,
     UpcomingItem,
@@ -37,7 +36,6 @@ from .revolving import (
 )
 
 __all__ = [
-    "CASELOAD_VIEWS",
     "OPEN_EPISODE_STATUSES",
     "TEAM_ROLES",
     "UPCOMING_DAYS",

@@ -37,7 +37,6 @@ from .episodes import caseload_for_user, episode_visible_q
 from .revolving import RevolvingDoor, revolving_door_for_people
 
 UPCOMING_DAYS = 7
-CASELOAD_VIEWS = ("all", "waiting", "overdue", "upcoming", "extensions")
 
 
 def follow_up_overdue_days() -> int:
