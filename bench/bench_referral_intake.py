@@ -17,7 +17,10 @@ What it does, in one run:
    for a fixed time. The trivial figure is the mean of its two phases, so a change in the
    machine's background load during the run is not counted for or against intake;
 4. times people.selectors.person_find_duplicates in-process over 1,000 lookups, half of them
-   for people already on the register (with a slip in the name), half for new people.
+   for people already on the register (with a slip in the name), half for new people;
+5. measures the CPU time per request of both endpoints in-process (Django's test client, the
+   cheapest of several batches) and counts the SQL statements of one intake: figures that a busy
+   machine hardly moves, for comparing changes.
 
 Prints a table and the two targets: intake req/s at least half the trivial endpoint's, and the
 duplicate check's p95 under 20 ms. Not part of the test suite.
@@ -377,6 +380,49 @@ def time_duplicate_check(lookups: int, rng: random.Random) -> list[float]:
     return timings
 
 
+# --- in-process cost ---------------------------------------------------------------------------
+
+
+def in_process_cost(token: str, rounds: int, rng: random.Random) -> tuple[float, float, int]:
+    """CPU milliseconds per request of each endpoint, served in this process by Django's test
+    client (no HTTP, no other workers), and the SQL statements of one intake.
+
+    Each endpoint runs in alternating batches and the cheapest batch counts: CPU time of this
+    process alone, so other work on the machine hardly moves it. A figure to compare changes by
+    on a busy machine; the target is the HTTP ratio above.
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")  # a host in ALLOWED_HOSTS (app_env)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def me() -> None:
+        assert client.get("/api/v1/me", **auth).status_code == 200
+
+    def intake() -> None:
+        response = client.post(
+            "/api/v1/referrals",
+            referral_body(rng),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            **auth,
+        )
+        assert response.status_code == 201, response.content
+
+    best = {"me": float("inf"), "intake": float("inf")}
+    for _ in range(rounds):
+        for name, call in (("me", me), ("intake", intake)):
+            started = time.process_time()
+            for _ in range(15):
+                call()
+            best[name] = min(best[name], (time.process_time() - started) / 15 * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        intake()
+    return best["me"], best["intake"], len(queries.captured_queries)
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
@@ -393,6 +439,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="length of each load phase")
     parser.add_argument("--lookups", type=int, default=1000, help="duplicate checks to time")
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="batches of the in-process CPU measure"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     wall = time.perf_counter()
@@ -449,6 +498,7 @@ def main() -> None:
     from linkwell.people.models import Person
     from linkwell.referrals.models import Referral
 
+    me_cpu, intake_cpu, statements = in_process_cost(token, args.rounds, rng)
     people_now = Person.objects.count()
     referrals_now = Referral.objects.count()
 
@@ -483,6 +533,10 @@ def main() -> None:
     print(
         f"  duplicate check ({len(dup):,} lookups) p50 {pct(dup, 50):.2f} ms, "
         f"p95 {dup_p95:.2f} ms   (target p95 < 20 ms: {verdict})"
+    )
+    print(
+        f"  in-process CPU per request: GET /api/v1/me {me_cpu:.2f} ms, "
+        f"POST /api/v1/referrals {intake_cpu:.2f} ms ({statements} SQL statements per intake)"
     )
     print(f"  whole run {time.perf_counter() - wall:.0f} s")
 

@@ -23,7 +23,7 @@ def pair_lookup(a: Person, b: Person) -> models.Q:
     return models.Q(person=a, other=b) | models.Q(person=b, other=a)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # joins the caller's (person_create's) transaction
 def person_flag_duplicates(*, person: Person, actor: Any = None) -> list[PossibleDuplicate]:
     """Run the duplicate check for ``person`` and return the open pairs it belongs to among the
     matches. A pair is stored once whichever record came first, and a pair already decided

@@ -156,6 +156,7 @@ def test_the_found_person_form_keeps_answers_and_the_person_on_errors(world, cli
     assert "There is a problem" in html
     assert "Refer Winston Reid" in html
     assert 'href="#id_risk_of_harm_0"' in html
+    assert 'href="#id_consent_confirmed"' in html  # no referral without the person's agreement
     assert "Money worries." in html
     assert not Referral.objects.exists()
     assert not Consent.objects.exists()
