@@ -50,10 +50,12 @@ class ProgrammeSpec:
     provider: str | None
     capacity: int
     venue: str
-    # Hour and minute (London) the sessions start; minutes long.
+    # Day of the week (0 is Monday), hour and minute (London) the sessions start; minutes long.
+    weekday: int
     at: tuple[int, int]
     duration: int
-    # Days from today of each session: negative in the past, positive to come.
+    # Days from today of each session, moved to the programme's weekday: negative in the past,
+    # positive to come.
     days: tuple[int, ...]
     # Staff usernames; "volunteer" stands for one of the group-facilitator volunteers.
     facilitators: tuple[str, ...]
@@ -70,6 +72,7 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
         None,
         12,
         "Harehills Community Centre, room 2",
+        3,
         (10, 0),
         120,
         (-119, -112, -105, -98, -49, -42, -35, -28, 6, 13, 20, 27),
@@ -84,6 +87,7 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
         None,
         10,
         "Chapeltown Library, community room",
+        1,
         (18, 0),
         90,
         (-91, -63, -35, -7, 8, 36),
@@ -98,6 +102,7 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
         None,
         15,
         "Bramley Community Hub",
+        2,
         (13, 30),
         90,
         (-84, -56, -28, -14, 14, 42),
@@ -113,6 +118,7 @@ PROGRAMMES: tuple[ProgrammeSpec, ...] = (
         "work_ready",
         10,
         "Work Ready Northside, Foundry Street",
+        0,
         (10, 30),
         120,
         (-70, -42, -21, 7, 28),
@@ -170,6 +176,11 @@ class _Groups:
 
     def starts(self, spec: ProgrammeSpec, days: int) -> dt.datetime:
         day = self.today + dt.timedelta(days=days)
+        # Back to the weekday for a past session, on to it for one to come.
+        if days < 0:
+            day -= dt.timedelta(days=(day.weekday() - spec.weekday) % 7)
+        else:
+            day += dt.timedelta(days=(spec.weekday - day.weekday()) % 7)
         tz = timezone.get_current_timezone()
         return dt.datetime.combine(day, dt.time(*spec.at), tzinfo=tz)
 
