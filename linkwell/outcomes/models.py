@@ -126,6 +126,32 @@ class QuestionnaireResponse(BaseModel):
         ]
 
 
+class MeasureSummary(models.Model):
+    """Per episode and measure: how many complete scored responses there are, and the first and
+    latest score (metric, else total) by completion time. Kept by ``response_record`` in the
+    response's transaction, so reports read one row per episode and measure instead of grouping
+    every response. Derived data: ``measure_summary_refresh`` rebuilds a row from the responses.
+    """
+
+    episode = models.ForeignKey(
+        "cases.Episode", on_delete=models.CASCADE, related_name="measure_summaries"
+    )
+    instrument_code = models.CharField(max_length=60)
+    responses = models.PositiveIntegerField()
+    first_score = models.FloatField()
+    latest_score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "instrument_code"], name="measure_summary_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(responses__gte=1), name="measure_summary_has_responses"
+            ),
+        ]
+
+
 class SelfCompletionLink(BaseModel):
     """A single-use link a person opens without signing in to complete one due measure.
 

@@ -26,6 +26,7 @@ from .instruments.phq9 import ITEM9_FLAG
 from .models import (
     DueMeasure,
     DueStatus,
+    MeasureSummary,
     Occasion,
     OutcomeSchedule,
     Poll,
@@ -214,6 +215,7 @@ def response_record(
     )
     response.full_clean()
     response.save()
+    measure_summary_refresh(episode=episode, instrument_code=instrument_code)
     audit_log(
         action="create",
         obj=response,
@@ -232,6 +234,43 @@ def response_record(
     for flag in score.flags:
         _risk_flag_raise(response=response, kind=flag)
     return response
+
+
+@transaction.atomic
+def measure_summary_refresh(*, episode: Episode, instrument_code: str) -> MeasureSummary | None:
+    """Rebuild the episode's summary row for one measure from its complete scored responses.
+
+    The episode row is locked first, so two responses stored at once for the same episode are
+    summarised one after the other and the later one sees both (PostgreSQL); SQLite queues
+    writers anyway. Derived data, so no audit row of its own: the response's row covers it.
+    """
+    Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk").first()
+    scored = QuestionnaireResponse.objects.filter(
+        Q(metric__isnull=False) | Q(total__isnull=False),
+        episode=episode,
+        instrument_code=instrument_code,
+        complete=True,
+    ).order_by("completed_at", "id")
+    count = scored.count()
+    if not count:
+        MeasureSummary.objects.filter(episode=episode, instrument_code=instrument_code).delete()
+        return None
+    first, latest = scored.first(), scored.last()
+    assert first is not None and latest is not None  # count > 0
+    summary, _ = MeasureSummary.objects.update_or_create(
+        episode=episode,
+        instrument_code=instrument_code,
+        defaults={
+            "responses": count,
+            "first_score": _score_of(first),
+            "latest_score": _score_of(latest),
+        },
+    )
+    return summary
+
+
+def _score_of(response: QuestionnaireResponse) -> float:
+    return float(response.metric if response.metric is not None else response.total or 0)
 
 
 def _risk_flag_raise(*, response: QuestionnaireResponse, kind: str) -> RiskFlag:

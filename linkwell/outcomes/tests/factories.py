@@ -20,6 +20,7 @@ class QuestionnaireResponseFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = QuestionnaireResponse
+        skip_postgeneration_save = True
 
     episode = factory.SubFactory(EpisodeFactory)
     instrument_code = "swemwbs"
@@ -29,3 +30,11 @@ class QuestionnaireResponseFactory(factory.django.DjangoModelFactory):
     total = 21
     completed_at = factory.LazyFunction(timezone.now)
     self_completed = True
+
+    @factory.post_generation
+    def summary(obj, create, extracted, **kwargs):  # noqa: N805  # factory_boy's hook signature
+        """Keep the episode's measure summary as response_record does."""
+        if create:
+            from linkwell.outcomes.services import measure_summary_refresh
+
+            measure_summary_refresh(episode=obj.episode, instrument_code=obj.instrument_code)

@@ -390,3 +390,31 @@ def test_a_link_for_a_cancelled_measure_says_it_is_no_longer_needed(world, episo
         services.self_completion_submit(token=issued.token, answers=[4] * 7)
     assert excinfo.value.reason == "withdrawn"
     assert not QuestionnaireResponse.objects.exists()
+
+
+def test_measure_summary_keeps_first_and_latest_complete_scores(world, episode):
+    from linkwell.outcomes.models import MeasureSummary
+
+    now = timezone.now()
+    # Stored out of time order: the summary follows completion time, not the order of entry.
+    for days_ago, answers in ((10, [2] * 7), (30, [1] * 7), (20, [4] * 7)):
+        services.response_record(
+            episode=episode,
+            instrument_code="swemwbs",
+            answers=answers,
+            actor=world.link_worker,
+            completed_at=now - dt.timedelta(days=days_ago),
+        )
+    # An incomplete form has no score to compare and is left out.
+    services.response_record(
+        episode=episode,
+        instrument_code="swemwbs",
+        answers=[5, 5, None, None, None, None, None],
+        actor=world.link_worker,
+    )
+    summary = MeasureSummary.objects.get(episode=episode, instrument_code="swemwbs")
+    first = QuestionnaireResponse.objects.get(episode=episode, answers=[1] * 7)
+    latest = QuestionnaireResponse.objects.get(episode=episode, answers=[2] * 7)
+    assert summary.responses == 3
+    assert summary.first_score == float(first.metric)
+    assert summary.latest_score == float(latest.metric)
