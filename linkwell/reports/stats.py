@@ -48,8 +48,8 @@ class PairedSummary:
 
 
 def paired_summary(
-    before: Sequence[float],
-    after: Sequence[float],
+    before: Sequence[float] | np.ndarray,
+    after: Sequence[float] | np.ndarray,
     *,
     threshold: float | None = None,
     lower_is_better: bool = False,
@@ -120,7 +120,7 @@ def _looks_normal(values: np.ndarray) -> bool:
     return bool(sps.shapiro(values).pvalue > 0.05)
 
 
-def compare_cohorts(groups: Mapping[str, Sequence[float]]) -> CohortComparison:
+def compare_cohorts(groups: Mapping[str, Sequence[float] | np.ndarray]) -> CohortComparison:
     """Compare the change scores of independent cohorts with the test that fits them.
 
     Two cohorts: Welch's t-test when both look normal, otherwise Mann-Whitney U. Three or more:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Count,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+)
 
 from linkwell.cases.models import DischargeReason, Episode
 
 from .revolving import revolving_door_sections
 from .scope import (
-    ABSENT_ACTIVITY,
-    LONDON,
     SOURCE_LABELS,
     Report,
     ReportFilters,
@@ -22,8 +27,12 @@ from .scope import (
     Section,
     _audit_report,
     _count,
+    _day_start,
     _pct,
+    _team_filter_q,
     episodes_in_scope,
+    london_month,
+    plain_rows,
     referrals_in_scope,
     report_scope,
 )
@@ -31,21 +40,50 @@ from .scope import (
 # ---------------------------------------------------------------------------------------------
 # Activity
 
+GROUPS_NOTE = (
+    "Groups are counted for the sessions dated in the period, in the teams and services chosen."
+)
+GROUPS_FILTER_NOTE = (
+    "The referral source and demographic filters narrow referrals, episodes and sessions, but "
+    "not groups: a group's fill rate is about its places, whoever took them."
+)
+
+
+class DaysBetween(Func):
+    """Days (with fractions) from the first datetime to the second, computed by the database so
+    rows never come back to Python as datetimes."""
+
+    arity = 2
+    output_field = FloatField()
+    # PostgreSQL: end - start is an interval; its length in seconds over a day's.
+    template = "CAST(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0 AS double precision)"
+    arg_joiner = " - "
+
+    def __init__(self, start: str, end: str) -> None:
+        super().__init__(end, start)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s))",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
 
 def activity_report(*, user: Any, filters: ReportFilters) -> Report:
     scope = report_scope(user)
     referrals = referrals_in_scope(scope=scope, filters=filters)
-    by_month_source = (
-        referrals.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
-        .values("month", "source")
-        .annotate(n=Count("id"))
-        .order_by("month", "source")
-    )
     months: dict[str, Counter[str]] = defaultdict(Counter)
     totals: Counter[str] = Counter()
-    for row in by_month_source:
-        label = row["month"].astimezone(LONDON).strftime("%Y-%m")
-        months[label][row["source"]] += row["n"]
+    for row in (
+        referrals.annotate(month=london_month("created_at", referrals, "created_at"))
+        .values("month", "source")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        months[row["month"]][row["source"]] += row["n"]
         totals[row["source"]] += row["n"]
     sources = [s for s in SOURCE_LABELS if totals[s]]
     month_rows = [
@@ -71,14 +109,21 @@ def activity_report(*, user: Any, filters: ReportFilters) -> Report:
     ]
 
     episodes = episodes_in_scope(scope=scope, filters=filters)
-    pairs = episodes.filter(referral__isnull=False, first_contact_at__isnull=False).values_list(
-        "referral__created_at", "first_contact_at"
+    # Only the waits come back, one float per episode, straight from the cursor; Python sorts
+    # them faster than SQLite does.
+    waits = sorted(
+        wait
+        for (wait,) in plain_rows(
+            episodes.filter(referral__isnull=False, first_contact_at__isnull=False)
+            .annotate(wait=DaysBetween("referral__created_at", "first_contact_at"))
+            .filter(wait__gte=0)
+            .order_by()
+            .values_list("wait")
+        )
     )
-    waits = [(first - ref).total_seconds() / 86400 for ref, first in pairs if ref and first]
-    waits = [w for w in waits if w >= 0]
     wait_rows: list[list[Any]] = [["Episodes with a first contact", _count(scope, len(waits))]]
     if waits and (not scope.suppressed or len(waits) >= 5):
-        ordered = sorted(waits)
+        ordered = waits
         wait_rows += [
             ["Median days from referral to first contact", round(statistics.median(ordered), 1)],
             ["Mean days", round(statistics.fmean(ordered), 1)],
@@ -114,8 +159,91 @@ def activity_report(*, user: Any, filters: ReportFilters) -> Report:
     )
     sections += _session_sections(scope, episodes)
     sections += revolving_door_sections(scope, filters)
+    sections.append(_group_section(scope, filters))
+    notes = [GROUPS_NOTE]
+    if (
+        any(
+            (filters.source, filters.ethnic_group, filters.age_band, filters.sex),
+        )
+        or filters.deprivation_decile
+    ):
+        notes.append(GROUPS_FILTER_NOTE)
     _audit_report(user, "activity", filters)
-    return Report("activity", "Activity", filters, scope.suppressed, sections, [ABSENT_ACTIVITY])
+    return Report("activity", "Activity", filters, scope.suppressed, sections, notes)
+
+
+def _group_section(scope: Scope, filters: ReportFilters) -> Section:
+    """Per programme: sessions in the period, places, places taken, fill rate and waiting list.
+
+    Two grouped queries (sessions, then bookings), so capacity is never summed once per booking.
+    """
+    from linkwell.groups.models import PLACE_HOLDING, Booking, BookingStatus, GroupSession
+
+    sessions = GroupSession.objects.filter(scope.team_q_prefixed("programme__"))
+    sessions = sessions.filter(_team_filter_q(filters, "programme__"))
+    if filters.date_from:
+        sessions = sessions.filter(starts_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        sessions = sessions.filter(starts_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    per_programme = {
+        r["programme_id"]: r
+        for r in sessions.values("programme_id", "programme__name")
+        .annotate(sessions=Count("id"), places=Sum("capacity"))
+        .order_by()
+    }
+    taken: dict[int, tuple[int, int]] = {
+        r["session__programme_id"]: (r["taken"], r["waiting"])
+        for r in Booking.objects.filter(session__in=sessions.values("id"))
+        .values("session__programme_id")
+        .annotate(
+            taken=Count("id", filter=Q(status__in=PLACE_HOLDING)),
+            waiting=Count("id", filter=Q(status=BookingStatus.WAITING)),
+        )
+        .order_by()
+    }
+    rows: list[list[Any]] = []
+    totals = [0, 0, 0, 0]
+    for pid, r in sorted(per_programme.items(), key=lambda kv: (kv[1]["programme__name"], kv[0])):
+        booked, waiting = taken.get(pid, (0, 0))
+        rows.append(
+            _group_row(scope, r["programme__name"], r["sessions"], r["places"], booked, waiting)
+        )
+        for i, v in enumerate((r["sessions"], r["places"], booked, waiting)):
+            totals[i] += v
+    if len(rows) > 1:
+        rows.append(_group_row(scope, "All programmes", *totals))
+    return Section(
+        "Groups: fill rates and waiting lists",
+        [
+            "Programme",
+            "Sessions",
+            "Places",
+            "Places taken",
+            "Fill rate (%)",
+            "On waiting lists",
+        ],
+        rows,
+        note=(
+            "Sessions dated in the period, held or still to come. A place is taken by a booking "
+            "or by a freed place offered to the next person on the waiting list."
+        ),
+        chart=[(r[0], r[4]) for r in rows if r[0] != "All programmes"],
+        chart_title="Fill rate of group sessions (%)",
+    )
+
+
+def _group_row(
+    scope: Scope, name: str, sessions: int, places: int, booked: int, waiting: int
+) -> list[Any]:
+    hidden = scope.suppressed and 0 < booked < 5
+    return [
+        name,
+        sessions,
+        places,
+        _count(scope, booked),
+        None if hidden else _pct(booked, places),
+        _count(scope, waiting),
+    ]
 
 
 def _session_sections(scope: Scope, episodes: QuerySet[Episode]) -> list[Section]:

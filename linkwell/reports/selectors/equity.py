@@ -24,7 +24,7 @@ from .scope import (
     _audit_report,
     _count,
     _pct,
-    age_band,
+    age_band_case,
     episodes_in_scope,
     ethnic_group,
     report_scope,
@@ -103,27 +103,22 @@ def _uptake_section(
 def equity_report(*, user: Any, filters: ReportFilters) -> Report:
     scope = report_scope(user)
     episodes = episodes_in_scope(scope=scope, filters=filters)
-    people = (
-        episodes.values_list(
-            "person_id",
-            "person__ethnic_category",
-            "person__sex",
-            "person__deprivation_decile",
-            "person__date_of_birth",
-        )
-        .order_by()
-        .distinct()
-    )
-    today = timezone.localdate()
     eth: Counter[str] = Counter()
     sex: Counter[str] = Counter()
     dec: Counter[str] = Counter()
     age: Counter[str] = Counter()
-    for _pid, code, s, decile, dob in people:
-        eth[ethnic_group(code)] += 1
-        sex[s] += 1
-        dec[str(decile) if decile else AGE_UNKNOWN] += 1
-        age[age_band(dob, today)] += 1
+    # People, not episodes: each person's demographics are the same on all their episodes, so
+    # counting distinct people per combination counts everyone exactly once.
+    for code, s, decile, band, n in (
+        episodes.annotate(band=age_band_case("person__date_of_birth", timezone.localdate()))
+        .values_list("person__ethnic_category", "person__sex", "person__deprivation_decile", "band")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    ):
+        eth[ethnic_group(code)] += n
+        sex[s] += n
+        dec[str(decile) if decile else AGE_UNKNOWN] += n
+        age[band] += n
     baseline = _baseline(scope, filters)
     age_labels = {b[0]: b[0] for b in AGE_BANDS} | {AGE_UNKNOWN: "Not known"}
     dec_labels = {

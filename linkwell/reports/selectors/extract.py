@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, Team
 from linkwell.audit.services import audit_log
 from linkwell.cases.models import Episode
+from linkwell.people.models import Consent, ConsentPurpose
+from linkwell.referrals.models import Referral
 
-from .outcomes import measure_pairs
+from .outcomes import pairs_for_episodes
 from .scope import (
-    LONDON,
     PAIRED_MEASURES,
     ReportFilters,
-    age_band,
+    age_band_case,
     episodes_in_scope,
     ethnic_group,
+    london_month,
+    plain_rows,
     report_scope,
 )
 
@@ -45,6 +50,7 @@ EXTRACT_HEADERS = [
     "discharge_reason",
     "days_to_first_contact",
 ] + [f"{code}_{part}" for code in PAIRED_MEASURES for part in ("first", "latest")]
+SCORE_HEADERS = EXTRACT_HEADERS[12:]
 QUASI_IDENTIFIERS = ("age_band", "sex", "ethnic_group", "deprivation_decile")
 SUPPRESSED_VALUE = "suppressed"
 
@@ -59,27 +65,79 @@ def pseudonym(person_uuid: UUID) -> str:
 def _suppress_rare(rows: list[dict[str, Any]]) -> None:
     """Where fewer than 5 rows share a combination of age band, sex, ethnic group and decile,
     blank the decile and ethnic group; if age band and sex alone are still rare, blank those."""
-    for fields_ in (QUASI_IDENTIFIERS, ("age_band", "sex")):
-        counts = Counter(tuple(r[f] for f in fields_) for r in rows)
-        for r in rows:
-            if counts[tuple(r[f] for f in fields_)] < 5:
-                for f in fields_[len(fields_) // 2 :] if len(fields_) == 4 else fields_:
+    for fields_, blanked in (
+        (QUASI_IDENTIFIERS, ("ethnic_group", "deprivation_decile")),
+        (("age_band", "sex"), ("age_band", "sex")),
+    ):
+        getter = itemgetter(*fields_)
+        keys = [getter(r) for r in rows]
+        counts = Counter(keys)
+        for r, key in zip(rows, keys, strict=True):
+            if counts[key] < 5:
+                for f in blanked:
                     r[f] = SUPPRESSED_VALUE
 
 
+def _pseudonymiser() -> Callable[[bytes], str]:
+    """``pseudonym`` for many people: the key is read and the HMAC keyed once."""
+    keyed = hmac.new(str(settings.LINKWELL["PSEUDONYM_KEY"]).encode(), digestmod=hashlib.sha256)
+
+    def sign(uuid_bytes: bytes) -> str:
+        h = keyed.copy()
+        h.update(uuid_bytes)
+        return h.hexdigest()[:20]
+
+    return sign
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    """A datetime column as read by ``plain_rows``: SQLite gives UTC as text or as a naive
+    datetime (Django registers a converter for its timestamp columns), PostgreSQL an aware
+    datetime."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _uuid_bytes(value: Any) -> bytes:
+    """A uuid column as read by ``plain_rows``: SQLite gives 32 hex digits, PostgreSQL a UUID."""
+    if isinstance(value, UUID):
+        return value.bytes
+    return bytes.fromhex(str(value).replace("-", ""))
+
+
+def with_evaluation_consent(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """Episodes of people whose newest "evaluation" consent record says yes: the rule of
+    linkwell.people.selectors.consent_in_force, asked of every row in one query, so a withdrawal
+    takes effect in the next extract and no record means no consent."""
+    newest = (
+        Consent.objects.filter(person_id=OuterRef("person_id"), purpose=ConsentPurpose.EVALUATION)
+        .order_by("-recorded_at", "-id")
+        .values("given")[:1]
+    )
+    return episodes.annotate(evaluation_consent=Subquery(newest)).filter(evaluation_consent=True)
+
+
 def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str, Any]]:
-    """One row per episode, without names, numbers, contact details or free text."""
+    """One row per episode, without names, numbers, contact details or free text, and only for
+    people whose consent to the use of their anonymised information for evaluation is in force
+    when the extract is made."""
     scope = report_scope(user)
-    episodes = episodes_in_scope(scope=scope, filters=filters)
-    pairs = measure_pairs(scope=scope, filters=filters)
+    episodes = with_evaluation_consent(episodes_in_scope(scope=scope, filters=filters))
+    pairs = pairs_for_episodes(episodes, cohorts=False)
     scores: dict[int, dict[str, Any]] = defaultdict(dict)
     for code, data in pairs.items():
-        for ep, first, last, _s, _t in data:
+        for ep, first, last in zip(
+            data.episode_ids.tolist(), data.first.tolist(), data.last.tolist(), strict=True
+        ):
             scores[ep][f"{code}_first"] = first
             scores[ep][f"{code}_latest"] = last
-    today = timezone.localdate()
-    rows: list[dict[str, Any]] = []
-    for e in episodes.values(
+    columns = episodes.annotate(
+        band=age_band_case("person__date_of_birth", timezone.localdate()),
+        month=london_month("referral__created_at", Referral.objects.all(), "created_at"),
+    ).values_list(
         "id",
         "number",
         "status",
@@ -89,33 +147,50 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
         "person__ethnic_category",
         "person__sex",
         "person__deprivation_decile",
-        "person__date_of_birth",
+        "band",
         "team__organisation__name",
         "referral__source",
         "referral__created_at",
-    ).order_by("id"):
-        ref_at = e["referral__created_at"]
-        wait = (
-            (e["first_contact_at"] - ref_at).days
-            if ref_at is not None and e["first_contact_at"] is not None
-            else None
-        )
+        "month",
+    )
+    sign = _pseudonymiser()
+    rows: list[dict[str, Any]] = []
+    for (
+        episode_id,
+        number,
+        status,
+        discharge_reason,
+        first_contact_at,
+        person_uuid,
+        ethnic_category,
+        sex,
+        decile,
+        band,
+        service,
+        source,
+        referred_at,
+        month,
+    ) in plain_rows(columns.order_by("id")):
+        ref_at = _aware(referred_at)
+        first_at = _aware(first_contact_at)
+        wait = (first_at - ref_at).days if ref_at is not None and first_at is not None else None
         row = {
-            "person_pseudonym": pseudonym(e["person__uuid"]),
-            "episode_number": e["number"],
-            "service": e["team__organisation__name"],
-            "referral_source": e["referral__source"] or "",
-            "referral_month": ref_at.astimezone(LONDON).strftime("%Y-%m") if ref_at else "",
-            "age_band": age_band(e["person__date_of_birth"], today),
-            "sex": e["person__sex"],
-            "ethnic_group": ethnic_group(e["person__ethnic_category"]),
-            "deprivation_decile": e["person__deprivation_decile"] or "",
-            "episode_status": e["status"],
-            "discharge_reason": e["discharge_reason"],
+            "person_pseudonym": sign(_uuid_bytes(person_uuid)),
+            "episode_number": number,
+            "service": service,
+            "referral_source": source or "",
+            "referral_month": month or "",
+            "age_band": band,
+            "sex": sex,
+            "ethnic_group": ethnic_group(ethnic_category),
+            "deprivation_decile": decile or "",
+            "episode_status": status,
+            "discharge_reason": discharge_reason,
             "days_to_first_contact": wait if wait is None or wait >= 0 else None,
         }
-        for h in EXTRACT_HEADERS[12:]:
-            row[h] = scores[e["id"]].get(h)
+        episode_scores = scores.get(episode_id, {})
+        for h in SCORE_HEADERS:
+            row[h] = episode_scores.get(h)
         rows.append(row)
     _suppress_rare(rows)
     audit_log(

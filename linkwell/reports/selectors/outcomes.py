@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from linkwell.cases.models import DischargeReason
+import numpy as np
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from linkwell.accounts.models import Team
+from linkwell.cases.models import DischargeReason, Episode
 from linkwell.outcomes.change import RELIABLE_CHANGE, meaningful_change_thresholds
-from linkwell.outcomes.models import QuestionnaireResponse
+from linkwell.outcomes.models import MeasureSummary
 from linkwell.referrals.models import ReferralSource
 
 from ..stats import SUPPRESSED, compare_cohorts, paired_summary
@@ -24,6 +28,7 @@ from .scope import (
     _count,
     _pct,
     episodes_in_scope,
+    plain_rows,
     report_scope,
 )
 
@@ -31,54 +36,122 @@ from .scope import (
 # Outcomes
 
 
-def _score(metric: Any, total: Any) -> float | None:
-    if metric is not None:
-        return float(metric)
-    return float(total) if total is not None else None
+# Connections in these statuses mean the person had the service's support (begun or finished).
+SUPPORT_RECEIVED = ("in-progress", "on-hold", "completed")
+EMPLOYMENT_NEED = "employment"
+EMPLOYMENT_COHORTS = ("With an employment advisor", "Without an employment advisor")
 
 
-def measure_pairs(
-    *, scope: Scope, filters: ReportFilters
-) -> dict[str, list[tuple[int, float, float, str, str]]]:
-    """Per measure: (episode id, first score, latest score, referral source, team name) for each
-    episode with two or more complete scored responses."""
-    rows = (
-        QuestionnaireResponse.objects.filter(
-            episode__in=episodes_in_scope(scope=scope, filters=filters),
-            instrument_code__in=list(PAIRED_MEASURES),
-            complete=True,
+@dataclass(frozen=True)
+class MeasurePairs:
+    """Every episode's first and latest complete score of one measure, as columns (one entry
+    per episode, in episode order) so statistics run over arrays, not Python objects."""
+
+    episode_ids: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    sources: np.ndarray  # referral source codes ("" when unknown)
+    teams: np.ndarray  # team names
+    employment_advisor: np.ndarray  # bools
+
+    def __len__(self) -> int:
+        return len(self.episode_ids)
+
+    @property
+    def change(self) -> np.ndarray:
+        return self.last - self.first
+
+
+def employment_advisor_q(episode_ref: str = "pk") -> Exists:
+    """Whether the episode had an employment advisor: an onward connection, with support begun or
+    finished, to a directory service that meets the "employment" need (linkwell.common.needs).
+    """
+    from linkwell.connections.models import Connection
+    from linkwell.directory.models import ServiceNeed
+
+    return Exists(
+        Connection.objects.filter(
+            episode_id=OuterRef(episode_ref),
+            status__in=SUPPORT_RECEIVED,
+            service_id__in=ServiceNeed.objects.filter(need=EMPLOYMENT_NEED).values("service_id"),
         )
-        .values_list(
-            "episode_id",
-            "instrument_code",
-            "metric",
-            "total",
-            "episode__referral__source",
-            "episode__team__name",
-        )
-        .order_by("episode_id", "instrument_code", "completed_at", "id")
     )
-    pairs: dict[str, list[tuple[int, float, float, str, str]]] = defaultdict(list)
-    key: tuple[int, str] | None = None
-    first = last = None
-    count = 0
-    meta: tuple[str, str] = ("", "")
 
-    def flush() -> None:
-        if key is not None and count >= 2 and first is not None and last is not None:
-            pairs[key[1]].append((key[0], first, last, meta[0], meta[1]))
 
-    for episode_id, code, metric, total, source, team in rows.iterator(chunk_size=20000):
-        score = _score(metric, total)
-        if score is None:
-            continue
-        if (episode_id, code) != key:
-            flush()
-            key, first, count, meta = (episode_id, code), score, 0, (source or "", team)
-        last = score
-        count += 1
-    flush()
+def measure_pairs(*, scope: Scope, filters: ReportFilters) -> dict[str, MeasurePairs]:
+    """Per measure, the episodes with two or more complete scored responses."""
+    return pairs_for_episodes(episodes_in_scope(scope=scope, filters=filters))
+
+
+def pairs_for_episodes(
+    episodes: QuerySet[Episode], *, cohorts: bool = True
+) -> dict[str, MeasurePairs]:
+    """``measure_pairs`` for the given episodes; without ``cohorts`` the source, team and
+    employment advisor are left empty (the extract does not need them).
+
+    Read from the measure summaries (one row per episode and measure, kept by
+    linkwell.outcomes.services.response_record), so the responses themselves are not read.
+    """
+    grouped = MeasureSummary.objects.filter(
+        episode__in=episodes.values("pk"),
+        instrument_code__in=list(PAIRED_MEASURES),
+        responses__gte=2,
+    ).order_by()
+    if cohorts:
+        rows = list(
+            plain_rows(
+                grouped.annotate(advisor=employment_advisor_q("episode_id")).values_list(
+                    "episode_id",
+                    "instrument_code",
+                    "first_score",
+                    "latest_score",
+                    "episode__referral__source",
+                    "episode__team_id",
+                    "advisor",
+                )
+            )
+        )
+    else:
+        rows = [
+            (*r, "", None, False)
+            for r in plain_rows(
+                grouped.values_list("episode_id", "instrument_code", "first_score", "latest_score")
+            )
+        ]
+    if not rows:
+        return {}
+    teams = dict(Team.objects.values_list("id", "name"))
+    episode_ids, codes, firsts, lasts, sources, team_ids, advisors = zip(*rows, strict=True)
+    code_array = np.array(codes, dtype=object)
+    columns = (
+        np.array(episode_ids, dtype=np.int64),
+        np.array(firsts, dtype=float),
+        np.array(lasts, dtype=float),
+        np.array([s or "" for s in sources], dtype=object),
+        np.array([teams.get(t, "") for t in team_ids], dtype=object),
+        np.array(advisors, dtype=bool),
+    )
+    pairs: dict[str, MeasurePairs] = {}
+    for code in sorted(set(codes)):
+        chosen = code_array == code
+        order = np.argsort(columns[0][chosen], kind="stable")
+        pairs[code] = MeasurePairs(*(column[chosen][order] for column in columns))
     return pairs
+
+
+def _cohort_labels(data: MeasurePairs, label: str) -> np.ndarray:
+    """The group each pair falls in when change is compared by ``label``."""
+    if label == "Referral source":
+        return np.array(
+            [SOURCE_LABELS.get(s, s or "Not known") for s in data.sources], dtype=object
+        )
+    if label == "Team":
+        return data.teams
+    return np.where(data.employment_advisor, EMPLOYMENT_COHORTS[0], EMPLOYMENT_COHORTS[1])
+
+
+# How change is compared between groups.
+COHORTS = ("Referral source", "Team", "Employment advisor")
 
 
 def _fmt(value: float | None, places: int = 2) -> float | None:
@@ -93,16 +166,16 @@ def outcomes_report(*, user: Any, filters: ReportFilters) -> Report:
     rows: list[list[Any]] = []
     cohort_rows: list[list[Any]] = []
     for code, name in PAIRED_MEASURES.items():
-        data = pairs.get(code, [])
-        n = len(data)
-        if not n:
+        data = pairs.get(code)
+        n = 0 if data is None else len(data)
+        if data is None or not n:
             continue
         if scope.suppressed and n < 5:
             rows.append([name, SUPPRESSED] + [None] * 11)
             continue
         s = paired_summary(
-            [d[1] for d in data],
-            [d[2] for d in data],
+            data.first,
+            data.last,
             threshold=thresholds.get(code),
             lower_is_better=code in LOWER_IS_BETTER,
         )
@@ -123,12 +196,14 @@ def outcomes_report(*, user: Any, filters: ReportFilters) -> Report:
                 None if s.meaningful_share is None else round(100 * s.meaningful_share, 1),
             ]
         )
-        for label, idx, names in (("Referral source", 3, SOURCE_LABELS), ("Team", 4, None)):
-            groups: dict[str, list[float]] = defaultdict(list)
-            for d in data:
-                raw = str(d[idx] or "")
-                group = names.get(raw, raw or "Not known") if names else raw
-                groups[group].append(d[2] - d[1])
+        change = data.change
+        for label in COHORTS:
+            keys = _cohort_labels(data, label)
+            # Groups in order of first appearance, as a person reading the episodes would meet them.
+            uniques, first_seen = np.unique(keys, return_index=True)
+            groups = {
+                str(g): change[keys == g] for g in uniques[np.argsort(first_seen, kind="stable")]
+            }
             c = compare_cohorts(groups)
             sizes = "; ".join(
                 f"{g}: n={_count(scope, k)}"
@@ -195,31 +270,39 @@ def outcomes_report(*, user: Any, filters: ReportFilters) -> Report:
 def _framework_section(
     scope: Scope,
     filters: ReportFilters,
-    pairs: Mapping[str, list[tuple[int, float, float, str, str]]],
+    pairs: Mapping[str, MeasurePairs],
     thresholds: Mapping[str, float],
 ) -> Section:
     """The Common Outcomes Framework's three levels, from what Linkwell records."""
-    improved: set[int] = set()
-    measured: set[int] = set()
+    measured_ids: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+    improved_ids: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
     for code, data in pairs.items():
         t = thresholds.get(code)
-        for ep, before, after, _s, _t in data:
-            measured.add(ep)
-            change = (before - after) if code in LOWER_IS_BETTER else (after - before)
-            if t is not None and change >= t:
-                improved.add(ep)
-    episodes = episodes_in_scope(scope=scope, filters=filters)
-    connected = episodes.filter(discharge_reason=DischargeReason.CONNECTED).count()
-    closed = episodes.filter(closed_at__isnull=False).count()
+        measured_ids.append(data.episode_ids)
+        better = -data.change if code in LOWER_IS_BETTER else data.change
+        if t is not None:
+            improved_ids.append(data.episode_ids[better >= t])
+    measured = np.unique(np.concatenate(measured_ids))
+    improved = np.unique(np.concatenate(improved_ids))
     from linkwell.connections.models import Connection
 
-    started = (
-        Connection.objects.filter(episode__in=episodes, status__in=["in-progress", "completed"])
-        .values("episode_id")
-        .distinct()
-        .count()
+    # One pass over the episodes with conditional counts.
+    counts = episodes_in_scope(scope=scope, filters=filters).aggregate(
+        total=Count("id"),
+        connected=Count("id", filter=Q(discharge_reason=DischargeReason.CONNECTED)),
+        closed=Count("id", filter=Q(closed_at__isnull=False)),
+        gp=Count("id", filter=Q(referral__source=ReferralSource.GP_PRACTICE)),
+        started=Count(
+            "id",
+            filter=Exists(
+                Connection.objects.filter(
+                    episode_id=OuterRef("pk"), status__in=["in-progress", "completed"]
+                )
+            ),
+        ),
     )
-    gp = episodes.filter(referral__source=ReferralSource.GP_PRACTICE).count()
+    total, connected, closed = counts["total"], counts["connected"], counts["closed"]
+    started, gp = counts["started"], counts["gp"]
     return Section(
         "Common Outcomes Framework",
         ["Level", "Measure", "Count", "Out of", "Share (%)"],
@@ -235,8 +318,8 @@ def _framework_section(
                 "Community",
                 "Episodes where an onward connection started (provider began support)",
                 _count(scope, started),
-                _count(scope, episodes.count()),
-                _pct(started, episodes.count()),
+                _count(scope, total),
+                _pct(started, total),
             ],
             [
                 "Community",
@@ -249,8 +332,8 @@ def _framework_section(
                 "System",
                 "Episodes referred by GP practices (demand moved from general practice)",
                 _count(scope, gp),
-                _count(scope, episodes.count()),
-                _pct(gp, episodes.count()),
+                _count(scope, total),
+                _pct(gp, total),
             ],
         ],
         note=(

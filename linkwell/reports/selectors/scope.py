@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Case, CharField, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from linkwell.accounts.models import Role, Team
@@ -62,9 +63,6 @@ _ETHNIC_CODE_GROUP = {
 }
 DECILES = [str(n) for n in range(1, 11)] + [AGE_UNKNOWN]
 SOURCE_LABELS = dict(ReferralSource.choices)
-ABSENT_ACTIVITY = (
-    "Not shown because this report does not read them yet: groups' fill rates and waiting lists."
-)
 
 
 def ethnic_group(code: str) -> str:
@@ -85,6 +83,44 @@ def age_band(date_of_birth: dt.date | None, on: dt.date) -> str:
     return AGE_UNKNOWN
 
 
+def age_band_case(field: str, on: dt.date) -> Case:
+    """``age_band`` of a date of birth, as a CASE the database evaluates (oldest band first)."""
+    whens = [When(**{f"{field}__isnull": True}, then=Value(AGE_UNKNOWN))]
+    for label, low, _high in reversed(AGE_BANDS):
+        whens.append(When(**{f"{field}__lte": _years_before(on, low)}, then=Value(label)))
+    return Case(*whens, default=Value(AGE_UNKNOWN), output_field=CharField())
+
+
+def london_month(field: str, qs: QuerySet[Any], bounds_field: str) -> Case | Value:
+    """The month (YYYY-MM, Europe/London) of ``field`` as a CASE over the months' first instants,
+    so grouping by month is done in the database without a per-row time zone conversion. The
+    months run from the earliest to the latest ``bounds_field`` of ``qs``, which must cover every
+    value of ``field`` (later values fall to "")."""
+    bounds = qs.aggregate(first=Min(bounds_field), last=Max(bounds_field))
+    if bounds["first"] is None:
+        return Value("", output_field=CharField())
+    start = bounds["first"].astimezone(LONDON).date().replace(day=1)
+    end = bounds["last"].astimezone(LONDON).date()
+    whens = []
+    while start <= end:
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        whens.append(When(**{f"{field}__lt": _day_start(following)}, then=Value(f"{start:%Y-%m}")))
+        start = following
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def plain_rows(qs: QuerySet[Any], chunk: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """The rows of a values_list queryset straight from the database cursor, without Django's
+    per-value converters: for reads of one row per episode, converting each value costs more
+    than the query. Values come as the database driver gives them (SQLite: uuids as hex text).
+    """
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(chunk):
+            yield from batch
+
+
 # ---------------------------------------------------------------------------------------------
 # Scope and filters
 
@@ -96,6 +132,12 @@ class Scope:
     team_q: Q
     suppressed: bool
     organisation_ids: tuple[int, ...] | None  # None: every organisation (commissioners)
+
+    def team_q_prefixed(self, prefix: str) -> Q:
+        """The same team condition for a model that reaches the team through ``prefix``."""
+        # team_q is built in report_scope from keyword lookups only: (lookup, value) pairs.
+        lookups = cast("list[tuple[str, Any]]", self.team_q.children)
+        return Q(*[(f"{prefix}{key}", value) for key, value in lookups])
 
 
 def report_scope(user: Any) -> Scope:

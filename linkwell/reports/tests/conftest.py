@@ -12,6 +12,8 @@ from django.utils import timezone
 from linkwell.cases.models import Episode
 from linkwell.cases.tests.factories import EpisodeFactory
 from linkwell.outcomes.tests.factories import QuestionnaireResponseFactory
+from linkwell.people.models import ConsentMethod, ConsentPurpose
+from linkwell.people.services import consent_record
 from linkwell.people.tests.factories import PersonFactory
 from linkwell.referrals.models import ReferralSource
 from linkwell.referrals.tests.factories import ReferralFactory
@@ -76,4 +78,13 @@ def report_data(world) -> ReportData:
         first=10.0,
         last=30.0,
     )
+    # Everyone agreed to their anonymised information being used to evaluate the service.
+    for episode in [*episodes, other]:
+        consent_record(
+            person=episode.person,
+            purpose=ConsentPurpose.EVALUATION,
+            given=True,
+            actor=world.link_worker,
+            method=ConsentMethod.VERBAL,
+        )
     return ReportData(episodes, other)

@@ -25,7 +25,7 @@ from linkwell.reports.selectors import (
 )
 from linkwell.reports.stats import SUPPRESSED
 
-from .conftest import SCORES
+from .conftest import SCORES, make_episode
 
 pytestmark = pytest.mark.django_db
 NO_FILTERS = ReportFilters()
@@ -93,7 +93,77 @@ def test_activity_counts_sessions_and_did_not_attend_rate(world, report_data):
     per = section(report, "Sessions per episode")
     assert row(per, "Mean attended sessions per episode")[1] == 1.5
     assert section(report, "Delivery mode of attended sessions").rows[0][1] == 3
-    assert any("groups" in n for n in report.notes)
+
+
+def _book(session, status, n, **fields):
+    from django.utils import timezone
+
+    from linkwell.groups.models import Booking
+    from linkwell.people.tests.factories import PersonFactory
+
+    for _ in range(n):
+        Booking.objects.create(
+            session=session,
+            person=PersonFactory(),
+            status=status,
+            booked_at=timezone.now(),
+            **fields,
+        )
+
+
+@pytest.fixture
+def group_data(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linkwell.groups.tests.factories import make_programme, make_session
+
+    worries = make_programme(world, name="Managing worries")
+    first = make_session(worries, capacity=10, starts_in=dt.timedelta(days=-7))
+    second = make_session(worries, capacity=10, starts_in=dt.timedelta(days=7))
+    _book(first, "booked", 6)
+    _book(first, "offered", 1, offer_expires_at=timezone.now() + dt.timedelta(hours=48))
+    _book(first, "waiting", 2)
+    _book(first, "cancelled", 3)
+    _book(second, "booked", 1)
+    walking = make_programme(world, name="Walking group")
+    make_session(walking, capacity=8, starts_in=dt.timedelta(days=-400))
+    other = make_programme(world, name="Other team's choir")
+    other.team = world.other_team
+    other.save()
+    _book(make_session(other, capacity=6), "booked", 2)
+    return worries
+
+
+def test_activity_shows_group_fill_rates_and_waiting_lists(world, group_data):
+    report = activity_report(user=world.supervisor, filters=NO_FILTERS)
+    groups = section(report, "Groups: fill rates and waiting lists")
+    # Booked and offered places both hold a place; cancelled bookings do not.
+    assert row(groups, "Managing worries") == ["Managing worries", 2, 20, 8, 40.0, 2]
+    assert row(groups, "Walking group") == ["Walking group", 1, 8, 0, 0.0, 0]
+    assert row(groups, "All programmes") == ["All programmes", 3, 28, 8, 28.6, 2]
+    assert all(r[0] != "Other team's choir" for r in groups.rows)
+    assert ("Managing worries", 40.0) in groups.chart
+
+
+def test_group_figures_follow_the_date_range(world, group_data):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    report = activity_report(user=world.supervisor, filters=parse_filters({"date_from": since}))
+    groups = section(report, "Groups: fill rates and waiting lists")
+    assert [r[0] for r in groups.rows] == ["Managing worries"]
+
+
+def test_commissioner_sees_every_teams_groups_with_small_counts_suppressed(world, group_data):
+    report = activity_report(user=world.commissioner, filters=NO_FILTERS)
+    groups = section(report, "Groups: fill rates and waiting lists")
+    assert row(groups, "Managing worries")[1:] == [2, 20, 8, 40.0, SUPPRESSED]
+    # Two people booked: the count and the rate that would reveal it are hidden.
+    assert row(groups, "Other team's choir")[1:] == [1, 6, SUPPRESSED, None, 0]
 
 
 def test_report_reads_are_audited(world, report_data):
@@ -124,6 +194,41 @@ def test_outcomes_compares_referral_sources(world, report_data):
     assert by_source[3] == "None"
     framework = section(report, "Common Outcomes Framework")
     assert [r[0] for r in framework.rows] == ["Person", "Community", "Community", "System"]
+
+
+def test_outcomes_compares_people_with_and_without_an_employment_advisor(world, report_data):
+    from linkwell.connections.models import Connection
+    from linkwell.directory.tests.factories import make_service
+
+    advisers = make_service("Work Well employment advisers", needs=("employment", "learning"))
+    debt = make_service("Debt advice", needs=("money",))
+    eps = report_data.episodes
+    for episode, service, status in (
+        (eps[0], advisers, "in-progress"),
+        (eps[1], advisers, "completed"),
+        (eps[2], advisers, "on-hold"),
+        (eps[3], advisers, "completed"),
+        # Turned down, or another kind of service: not an employment advisor.
+        (eps[4], advisers, "rejected"),
+        (eps[5], debt, "completed"),
+    ):
+        Connection.objects.create(
+            episode=episode, service_id=service.id, service_name=service.name, status=status
+        )
+    report = outcomes_report(user=world.supervisor, filters=NO_FILTERS)
+    cohorts = section(report, "Change compared between groups")
+    r = next(r for r in cohorts.rows if r[1] == "Employment advisor")
+    assert r[0] == "SWEMWBS"
+    assert "With an employment advisor: n=4" in r[2]
+    assert "Without an employment advisor: n=4" in r[2]
+    changes = [round(a - b, 2) for b, a in SCORES]
+    with_, without = changes[:4], changes[4:]
+    if r[3] == "Welch's t-test":
+        expected = sps.ttest_ind(with_, without, equal_var=False).pvalue
+    else:
+        assert r[3] == "Mann-Whitney U"
+        expected = sps.mannwhitneyu(with_, without, alternative="two-sided").pvalue
+    assert r[5] == pytest.approx(expected, abs=0.0001)
 
 
 def test_commissioner_outcomes_suppress_measures_with_few_people(world, report_data):
@@ -217,6 +322,75 @@ def test_extract_has_no_identifiers_and_suppresses_rare_combinations(world, repo
     assert all(r["deprivation_decile"] == "suppressed" for r in rows)
     assert {r["swemwbs_first"] for r in rows} >= {18.59}
     assert AuditEvent.objects.filter(action="export", object_id="commissioner_extract").exists()
+
+
+def test_extract_leaves_out_people_without_evaluation_consent_in_force(world, report_data):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linkwell.people.models import ConsentMethod, ConsentPurpose
+    from linkwell.people.services import consent_record
+
+    withdrawn, regained = report_data.episodes[0].person, report_data.episodes[1].person
+    consent_record(
+        person=withdrawn,
+        purpose=ConsentPurpose.EVALUATION,
+        given=False,
+        actor=world.link_worker,
+        method=ConsentMethod.WRITTEN,
+    )
+    # A refusal followed by a later agreement: the agreement is in force.
+    earlier = timezone.now() - dt.timedelta(days=1)
+    consent_record(
+        person=regained,
+        purpose=ConsentPurpose.EVALUATION,
+        given=False,
+        actor=world.link_worker,
+        method=ConsentMethod.WRITTEN,
+        recorded_at=earlier,
+    )
+    # Someone who was never asked is left out too.
+    never_asked = make_episode(
+        world.service_team,
+        source="self",
+        ethnic="A",
+        sex="male",
+        decile=1,
+        first=20.0,
+        last=24.0,
+    )
+    rows = commissioner_extract(user=world.commissioner, filters=NO_FILTERS)
+    included = {r["person_pseudonym"] for r in rows}
+    assert pseudonym(withdrawn.uuid) not in included
+    assert pseudonym(never_asked.person.uuid) not in included
+    assert pseudonym(regained.uuid) in included
+    assert len(rows) == 8
+    event = AuditEvent.objects.filter(action="export", object_id="commissioner_extract").get()
+    assert event.detail["rows"] == 8
+
+
+def test_extract_rows_carry_wait_month_age_band_and_scores(world, report_data):
+    from django.utils import timezone
+
+    rows = commissioner_extract(user=world.supervisor, filters=NO_FILTERS)
+    by_pseudonym = {r["person_pseudonym"]: r for r in rows}
+    for i, episode in enumerate(report_data.episodes):
+        r = by_pseudonym[pseudonym(episode.person.uuid)]
+        referral = episode.referral
+        assert r["days_to_first_contact"] == i + 1
+        assert r["referral_month"] == referral.created_at.astimezone(
+            selectors.scope.LONDON
+        ).strftime("%Y-%m")
+        assert r["swemwbs_first"] == SCORES[i][0]
+        assert r["swemwbs_latest"] == SCORES[i][1]
+        assert r["phq9_first"] is None
+    # The rarest combinations are blanked, but age bands shared by 5 or more people stay.
+    bands = {
+        selectors.age_band(e.person.date_of_birth, timezone.localdate())
+        for e in report_data.episodes
+    }
+    assert {r["age_band"] for r in rows} <= bands | {"suppressed"}
 
 
 def test_supervisor_extract_covers_only_their_team(world, report_data):
