@@ -16,16 +16,12 @@ already said no to and for a "mental health" label they asked to avoid.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
 
 from linkwell.common.needs import NEED_LABELS
 from linkwell.directory.models import (
@@ -36,7 +32,7 @@ from linkwell.directory.models import (
     ServiceDeliveryMode,
     ServiceNeed,
 )
-from linkwell.directory.search import bounding_box, haversine_km
+from linkwell.directory.search import among, bounding_box, haversine_km
 from linkwell.directory.selectors import hide_after_days
 
 REMOTE_MODES = frozenset({"telephone", "video", "online_group"})
@@ -335,14 +331,6 @@ def _in_box(box: tuple[float, float, float, float], lat: float | None, lon: floa
     if lat is None or lon is None:
         return False
     return box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
-
-
-def among(ids: Iterable[uuid.UUID]) -> RawSQL:
-    """A set of ids as one query parameter, for ``field__in=``: the database unpacks it (a JSON
-    array on SQLite, an array on PostgreSQL), so a long list costs no placeholder per id."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::uuid[])", (list(ids),))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps([i.hex for i in ids]),))
 
 
 def _reachable(profile: MatchProfile) -> set[uuid.UUID]:

@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from linkwell.common.needs import NEED_LABELS
 from linkwell.directory.models import (
@@ -19,10 +19,15 @@ from linkwell.directory.models import (
     Service,
     ServiceAtLocation,
     ServiceNeed,
-    ServiceSearchDocument,
 )
+from linkwell.directory.search import among
 
-CHUNK = 1000
+CHUNK = 2000
+UPSERT = (
+    "INSERT INTO directory_servicesearchdocument (service_id, name, body) "
+    "VALUES (%s, %s, %s) ON CONFLICT (service_id) DO UPDATE SET name = excluded.name, "
+    "body = excluded.body"
+)
 
 
 def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
@@ -38,9 +43,10 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     eligibility, organisation, needs met, taxonomy terms and where it is.
     """
     written = 0
+    sqlite = connection.vendor == "sqlite"
     for ids in _chunks(sorted(set(service_ids))):
         services = list(
-            Service.objects.filter(id__in=ids).values(
+            Service.objects.filter(id__in=among(ids)).values(
                 "id",
                 "name",
                 "alternate_name",
@@ -50,12 +56,12 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
             )
         )
         needs: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for sid, need in ServiceNeed.objects.filter(service_id__in=ids).values_list(
+        for sid, need in ServiceNeed.objects.filter(service_id__in=among(ids)).values_list(
             "service_id", "need"
         ):
             needs[sid].append(NEED_LABELS.get(need, need))
         places: dict[uuid.UUID, list[str]] = defaultdict(list)
-        sal_rows = ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
+        sal_rows = ServiceAtLocation.objects.filter(service_id__in=among(ids)).values_list(
             "service_id", "location_id", "location__name"
         )
         by_location: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
@@ -66,14 +72,14 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
                 places[sid].append(lname)
             if lid:
                 by_location[lid].append(sid)
-        for lid, city, region in Address.objects.filter(location_id__in=by_location).values_list(
-            "location_id", "city", "region"
-        ):
+        for lid, city, region in Address.objects.filter(
+            location_id__in=among(by_location)
+        ).values_list("location_id", "city", "region"):
             for sid in by_location[lid]:
                 places[sid] += [p for p in (city, region) if p]
         terms: dict[uuid.UUID, list[str]] = defaultdict(list)
         for link_id, term in Attribute.objects.filter(
-            link_id__in=ids, taxonomy_term__isnull=False
+            link_id__in=among(ids), taxonomy_term__isnull=False
         ).values_list("link_id", "taxonomy_term__name"):
             if link_id is not None:
                 terms[link_id].append(term)
@@ -93,9 +99,9 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
                 )
                 if p
             )
-            docs.append(ServiceSearchDocument(service_id=sid, name=name, body=body))
-        ServiceSearchDocument.objects.bulk_create(
-            docs, update_conflicts=True, unique_fields=["service"], update_fields=["name", "body"]
-        )
+            docs.append((sid.hex if sqlite else sid, name, body))
+        # One prepared upsert for the chunk (the database's full-text index follows the rows).
+        with connection.cursor() as cursor:
+            cursor.executemany(UPSERT, docs)
         written += len(docs)
     return written
