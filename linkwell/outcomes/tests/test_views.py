@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from linkwell.outcomes import services
 from linkwell.outcomes.models import DueMeasure, QuestionnaireResponse, RiskFlag, SelfCompletionLink
@@ -29,7 +30,8 @@ def test_the_episode_page_lists_due_measures_and_change(world, episode, client_f
     page = client.get(f"/outcomes/episodes/{episode.uuid}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert f"Questionnaires for {episode.person.display_name}" in html
+    # Names with an apostrophe (O'Brien) are escaped in the page.
+    assert escape(f"Questionnaires for {episode.person.display_name}") in html
     assert "SWEMWBS" in html
     assert "Start of support" in html
     assert DueMeasure.objects.filter(episode=episode).count() == 2
