@@ -21,7 +21,7 @@ from linkwell.cases.models import Episode
 from linkwell.people.models import Consent, ConsentPurpose
 from linkwell.referrals.models import Referral
 
-from .outcomes import pairs_for_episodes
+from .outcomes import paired_summaries
 from .scope import (
     PAIRED_MEASURES,
     ReportFilters,
@@ -90,15 +90,13 @@ def _pseudonymiser() -> Callable[[bytes], str]:
     return sign
 
 
-def _aware(value: Any) -> dt.datetime | None:
-    """A datetime column as read by ``plain_rows``: SQLite gives UTC as text or as a naive
-    datetime (Django registers a converter for its timestamp columns), PostgreSQL an aware
-    datetime."""
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(str(value))
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+def _datetime(value: Any) -> dt.datetime | None:
+    """A datetime column as read by ``plain_rows``: PostgreSQL gives an aware datetime, SQLite a
+    naive one in UTC (Django registers a converter for its timestamp columns) or UTC text. Two
+    values of one row are alike, so their difference is right either way."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
 
 
 def _uuid_bytes(value: Any) -> bytes:
@@ -126,14 +124,14 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
     when the extract is made."""
     scope = report_scope(user)
     episodes = with_evaluation_consent(episodes_in_scope(scope=scope, filters=filters))
-    pairs = pairs_for_episodes(episodes, cohorts=False)
     scores: dict[int, dict[str, Any]] = defaultdict(dict)
-    for code, data in pairs.items():
-        for ep, first, last in zip(
-            data.episode_ids.tolist(), data.first.tolist(), data.last.tolist(), strict=True
-        ):
-            scores[ep][f"{code}_first"] = first
-            scores[ep][f"{code}_latest"] = last
+    for ep, code, first, last in plain_rows(
+        paired_summaries(episodes).values_list(
+            "episode_id", "instrument_code", "first_score", "latest_score"
+        )
+    ):
+        scores[ep][f"{code}_first"] = first
+        scores[ep][f"{code}_latest"] = last
     columns = episodes.annotate(
         band=age_band_case("person__date_of_birth", timezone.localdate()),
         month=london_month("referral__created_at", Referral.objects.all(), "created_at"),
@@ -171,8 +169,8 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
         referred_at,
         month,
     ) in plain_rows(columns.order_by("id")):
-        ref_at = _aware(referred_at)
-        first_at = _aware(first_contact_at)
+        ref_at = _datetime(referred_at)
+        first_at = _datetime(first_contact_at)
         wait = (first_at - ref_at).days if ref_at is not None and first_at is not None else None
         row = {
             "person_pseudonym": sign(_uuid_bytes(person_uuid)),

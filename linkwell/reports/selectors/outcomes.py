@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from linkwell.accounts.models import Team
 from linkwell.cases.models import DischargeReason, Episode
@@ -50,9 +50,11 @@ class MeasurePairs:
     episode_ids: np.ndarray
     first: np.ndarray
     last: np.ndarray
-    sources: np.ndarray  # referral source codes ("" when unknown)
-    teams: np.ndarray  # team names
+    sources: np.ndarray  # index into source_values
+    teams: np.ndarray  # index into team_names
     employment_advisor: np.ndarray  # bools
+    source_values: tuple[str, ...] = ()  # referral source codes ("" when unknown)
+    team_names: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.episode_ids)
@@ -62,20 +64,21 @@ class MeasurePairs:
         return self.last - self.first
 
 
-def employment_advisor_q(episode_ref: str = "pk") -> Exists:
+def employment_advisor_q(episode_field: str = "pk") -> ExpressionWrapper:
     """Whether the episode had an employment advisor: an onward connection, with support begun or
     finished, to a directory service that meets the "employment" need (linkwell.common.needs).
+
+    An IN over one uncorrelated subquery, which the database builds once (a hashed subplan on
+    PostgreSQL) instead of probing the connections for every episode.
     """
     from linkwell.connections.models import Connection
     from linkwell.directory.models import ServiceNeed
 
-    return Exists(
-        Connection.objects.filter(
-            episode_id=OuterRef(episode_ref),
-            status__in=SUPPORT_RECEIVED,
-            service_id__in=ServiceNeed.objects.filter(need=EMPLOYMENT_NEED).values("service_id"),
-        )
-    )
+    advised = Connection.objects.filter(
+        status__in=SUPPORT_RECEIVED,
+        service_id__in=ServiceNeed.objects.filter(need=EMPLOYMENT_NEED).values("service_id"),
+    ).values("episode_id")
+    return ExpressionWrapper(Q(**{f"{episode_field}__in": advised}), output_field=BooleanField())
 
 
 def measure_pairs(*, scope: Scope, filters: ReportFilters) -> dict[str, MeasurePairs]:
@@ -83,71 +86,83 @@ def measure_pairs(*, scope: Scope, filters: ReportFilters) -> dict[str, MeasureP
     return pairs_for_episodes(episodes_in_scope(scope=scope, filters=filters))
 
 
-def pairs_for_episodes(
-    episodes: QuerySet[Episode], *, cohorts: bool = True
-) -> dict[str, MeasurePairs]:
-    """``measure_pairs`` for the given episodes; without ``cohorts`` the source, team and
-    employment advisor are left empty (the extract does not need them).
-
-    Read from the measure summaries (one row per episode and measure, kept by
-    linkwell.outcomes.services.response_record), so the responses themselves are not read.
-    """
-    grouped = MeasureSummary.objects.filter(
+def paired_summaries(episodes: QuerySet[Episode]) -> QuerySet[MeasureSummary]:
+    """The measure summaries (one row per episode and measure, kept by
+    linkwell.outcomes.services.response_record) of the given episodes with two or more complete
+    scored responses of a paired measure: the responses themselves are not read."""
+    return MeasureSummary.objects.filter(
         episode__in=episodes.values("pk"),
         instrument_code__in=list(PAIRED_MEASURES),
         responses__gte=2,
     ).order_by()
-    if cohorts:
-        rows = list(
-            plain_rows(
-                grouped.annotate(advisor=employment_advisor_q("episode_id")).values_list(
-                    "episode_id",
-                    "instrument_code",
-                    "first_score",
-                    "latest_score",
-                    "episode__referral__source",
-                    "episode__team_id",
-                    "advisor",
-                )
+
+
+def pairs_for_episodes(episodes: QuerySet[Episode]) -> dict[str, MeasurePairs]:
+    """``measure_pairs`` for the given episodes, with each episode's referral source, team and
+    whether it had an employment advisor."""
+    rows = list(
+        plain_rows(
+            paired_summaries(episodes)
+            .annotate(advisor=employment_advisor_q("episode_id"))
+            .values_list(
+                "episode_id",
+                "instrument_code",
+                "first_score",
+                "latest_score",
+                "episode__referral__source",
+                "episode__team_id",
+                "advisor",
             )
         )
-    else:
-        rows = [
-            (*r, "", None, False)
-            for r in plain_rows(
-                grouped.values_list("episode_id", "instrument_code", "first_score", "latest_score")
-            )
-        ]
+    )
     if not rows:
         return {}
     teams = dict(Team.objects.values_list("id", "name"))
     episode_ids, codes, firsts, lasts, sources, team_ids, advisors = zip(*rows, strict=True)
+    # Sources and team names as small integers, so grouping works on numbers.
+    source_index: dict[str, int] = {}
+    team_index: dict[str, int] = {}
     code_array = np.array(codes, dtype=object)
     columns = (
         np.array(episode_ids, dtype=np.int64),
         np.array(firsts, dtype=float),
         np.array(lasts, dtype=float),
-        np.array([s or "" for s in sources], dtype=object),
-        np.array([teams.get(t, "") for t in team_ids], dtype=object),
+        np.array([source_index.setdefault(s or "", len(source_index)) for s in sources]),
+        np.array([team_index.setdefault(teams.get(t, ""), len(team_index)) for t in team_ids]),
         np.array(advisors, dtype=bool),
     )
     pairs: dict[str, MeasurePairs] = {}
     for code in sorted(set(codes)):
         chosen = code_array == code
         order = np.argsort(columns[0][chosen], kind="stable")
-        pairs[code] = MeasurePairs(*(column[chosen][order] for column in columns))
+        ids, first, last, source, team, advisor = (column[chosen][order] for column in columns)
+        pairs[code] = MeasurePairs(
+            ids, first, last, source, team, advisor, tuple(source_index), tuple(team_index)
+        )
     return pairs
 
 
-def _cohort_labels(data: MeasurePairs, label: str) -> np.ndarray:
-    """The group each pair falls in when change is compared by ``label``."""
+def _cohort_groups(data: MeasurePairs, label: str) -> dict[str, np.ndarray]:
+    """The pairs' changes split into the groups compared by ``label``, in order of first
+    appearance (as a person reading the episodes would meet them)."""
     if label == "Referral source":
-        return np.array(
-            [SOURCE_LABELS.get(s, s or "Not known") for s in data.sources], dtype=object
+        codes, names = (
+            data.sources,
+            [SOURCE_LABELS.get(v, v or "Not known") for v in data.source_values],
         )
-    if label == "Team":
-        return data.teams
-    return np.where(data.employment_advisor, EMPLOYMENT_COHORTS[0], EMPLOYMENT_COHORTS[1])
+    elif label == "Team":
+        codes, names = data.teams, list(data.team_names)
+    else:
+        codes, names = np.where(data.employment_advisor, 0, 1), list(EMPLOYMENT_COHORTS)
+    present, first_seen = np.unique(codes, return_index=True)
+    change = data.change
+    groups: dict[str, np.ndarray] = {}
+    for code in present[np.argsort(first_seen, kind="stable")]:
+        name = names[int(code)]
+        part = change[codes == code]
+        # Two codes with one label (a raw source shown by its own name) are one group.
+        groups[name] = np.concatenate([groups[name], part]) if name in groups else part
+    return groups
 
 
 # How change is compared between groups.
@@ -196,15 +211,8 @@ def outcomes_report(*, user: Any, filters: ReportFilters) -> Report:
                 None if s.meaningful_share is None else round(100 * s.meaningful_share, 1),
             ]
         )
-        change = data.change
         for label in COHORTS:
-            keys = _cohort_labels(data, label)
-            # Groups in order of first appearance, as a person reading the episodes would meet them.
-            uniques, first_seen = np.unique(keys, return_index=True)
-            groups = {
-                str(g): change[keys == g] for g in uniques[np.argsort(first_seen, kind="stable")]
-            }
-            c = compare_cohorts(groups)
+            c = compare_cohorts(_cohort_groups(data, label))
             sizes = "; ".join(
                 f"{g}: n={_count(scope, k)}"
                 + (
@@ -294,9 +302,9 @@ def _framework_section(
         gp=Count("id", filter=Q(referral__source=ReferralSource.GP_PRACTICE)),
         started=Count(
             "id",
-            filter=Exists(
-                Connection.objects.filter(
-                    episode_id=OuterRef("pk"), status__in=["in-progress", "completed"]
+            filter=Q(
+                pk__in=Connection.objects.filter(status__in=["in-progress", "completed"]).values(
+                    "episode_id"
                 )
             ),
         ),
