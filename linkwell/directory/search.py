@@ -23,9 +23,9 @@ from .models import Postcode
 class SearchBackend(Protocol):
     """Ranked full text over the service search documents.
 
-    ``candidates_sql`` is an SQL query (with its ``params``) that selects rows only for services
-    passing the filters; it is correlated on ``d.service_id`` (the document being tested), so the
-    backend runs it as ``EXISTS (...)`` once per matching document, through the primary key.
+    ``candidates_sql`` is an SQL condition (with its ``params``) on the search document ``d``
+    being tested: comparisons on the filter facts the document carries, and ``EXISTS (...)``
+    subqueries correlated on ``d.service_id`` for the rest.
     """
 
     def rank(
@@ -78,7 +78,7 @@ class Fts5Backend:
     FROM = (
         "FROM directory_service_fts "
         "JOIN directory_servicesearchdocument d ON d.id = directory_service_fts.rowid "
-        "WHERE directory_service_fts MATCH %s AND EXISTS ({candidates})"
+        "WHERE directory_service_fts MATCH %s AND ({candidates})"
     )
     # The ranked window of matches, then the filter on its rows only.
     WINDOW = (
@@ -86,7 +86,7 @@ class Fts5Backend:
         "SELECT rowid AS rid, {score} AS score FROM directory_service_fts "
         "WHERE directory_service_fts MATCH %s ORDER BY score, rowid LIMIT {window}"
         ") f JOIN directory_servicesearchdocument d ON d.id = f.rid "
-        "WHERE EXISTS ({candidates}) ORDER BY f.score, f.rid LIMIT {limit} OFFSET {offset}"
+        "WHERE ({candidates}) ORDER BY f.score, f.rid LIMIT {limit} OFFSET {offset}"
     )
 
     @staticmethod
@@ -182,7 +182,7 @@ class PostgresBackend:
 
     FROM = (
         "FROM directory_servicesearchdocument d, to_tsquery('english', %s) q "
-        f"WHERE {TSVECTOR} @@ q AND EXISTS ({{candidates}})"
+        f"WHERE {TSVECTOR} @@ q AND ({{candidates}})"
     )
 
     @staticmethod
@@ -200,8 +200,11 @@ class PostgresBackend:
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
             return 0, []
+        # The page is ranked and limited in one query (a top-N sort of the scores); the total is
+        # a separate count, which neither ranks nor sorts. A window count over the page query
+        # made the database keep and sort every match, spilling to disk on common words.
         sql = (
-            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score, COUNT(*) OVER () "
+            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "
             + self.FROM.format(candidates=candidates_sql)
             + " ORDER BY score DESC, d.service_id"
             + _page(limit, offset)
@@ -209,10 +212,13 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, (self._tsquery(query), *params))
             rows = cursor.fetchall()
-        if not rows and offset:
-            return self._count(query, candidates_sql, params), []
-        total = int(rows[0][2]) if rows else 0
-        return total, [(sid, float(score)) for sid, score, _ in rows]
+        if limit is None and not offset:
+            return len(rows), [(sid, float(score)) for sid, score in rows]
+        if limit is not None and not offset and len(rows) < limit:
+            total = len(rows)  # the whole result fitted on the page
+        else:
+            total = self._count(query, candidates_sql, params)
+        return total, [(sid, float(score)) for sid, score in rows]
 
     def rank_among(
         self, *, query: str, service_ids: list[uuid.UUID]

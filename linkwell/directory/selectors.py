@@ -7,9 +7,11 @@ import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -130,11 +132,66 @@ def _candidates(
 
 
 def _correlated(candidates: QuerySet[Service]) -> tuple[str, tuple[object, ...]]:
-    """The candidate filter as SQL correlated on the search document's service (d.service_id)."""
+    """The candidate filter as an EXISTS correlated on the search document's service."""
     sql, params = (
         candidates.filter(id=RawSQL("d.service_id", ())).values("id").query.sql_with_params()
     )
-    return sql, tuple(params)
+    return f"EXISTS ({sql})", tuple(params)
+
+
+def _document_where(
+    filters: ServiceFilters, include_hidden: bool, now: dt.datetime
+) -> tuple[str, tuple[object, ...]]:
+    """The filters as a condition on the search document ``d`` a text match is read from.
+
+    What the document carries (status, verification, cost, access, ages: ServiceSearchDocument)
+    is compared in its row; the filters on other tables (needs, modes, language, opening days)
+    stay an EXISTS on the service. Same rules as _candidates.
+    """
+    parts: list[str] = []
+    params: list[object] = []
+    if not include_hidden:
+        cutoff = now - dt.timedelta(days=hide_after_days())
+        marks = ", ".join(["%s"] * len(PUBLIC_STATUSES))
+        parts.append(f"d.status IN ({marks}) AND d.verified_at >= %s")
+        params += [*PUBLIC_STATUSES, connection.ops.adapt_datetimefield_value(cutoff)]
+    if filters.cost:
+        parts.append("d.cost = %s")
+        params.append(filters.cost)
+    if filters.age is not None:
+        parts.append(
+            "(d.minimum_age IS NULL OR d.minimum_age <= %s) "
+            "AND (d.maximum_age IS NULL OR d.maximum_age >= %s)"
+        )
+        params += [filters.age, filters.age]
+    if filters.self_referral is not None:
+        parts.append("d.access = %s")
+        params.append("self_referral" if filters.self_referral else "referral_needed")
+    # Needs, modes and language: an EXISTS on their table, correlated on the document's service.
+    here = RawSQL("d.service_id", ())
+    related: list[QuerySet[Any]] = []
+    if filters.needs:
+        related.append(ServiceNeed.objects.filter(service_id=here, need__in=filters.needs))
+    if filters.delivery_modes:
+        related.append(
+            ServiceDeliveryMode.objects.filter(service_id=here, mode__in=filters.delivery_modes)
+        )
+    if filters.language:
+        lang = filters.language.strip()
+        related.append(
+            Language.objects.filter(Q(code__iexact=lang) | Q(name__iexact=lang), service_id=here)
+        )
+    for subquery in related:
+        sql, more = subquery.values("pk").query.sql_with_params()
+        parts.append(f"EXISTS ({sql})")
+        params += more
+    # Opening days and times: through the service, as _candidates has them.
+    if filters.open_now or filters.open_on is not None:
+        days = ServiceFilters(open_on=filters.open_on, open_now=filters.open_now)
+        sql, more = _correlated(_candidates(days, include_hidden=True, now=now))
+        parts.append(sql)
+        params += more
+    return " AND ".join(parts) or "1 = 1", tuple(params)
 
 
 def _box(origin: Origin, radius_km: float) -> Q:
@@ -207,7 +264,7 @@ def service_search(
         total = len(ranked)
         page = ranked[offset : offset + limit]
     elif query.strip():
-        sql, params = _correlated(candidates)
+        sql, params = _document_where(filters, include_hidden, now)
         total, scored = backend().rank(
             query=query, candidates_sql=sql, params=params, limit=limit, offset=offset
         )

@@ -141,6 +141,16 @@ class ServiceSearchDocument(models.Model):
     )
     name = models.TextField()
     body = models.TextField()
+    # Copies of the facts every search filters on (the service's status and ages, its profile's
+    # verification, cost and access), so a text match is tested against them in the row it has
+    # already read. Written with the document and kept in step by database triggers on the
+    # service and profile tables (migration 0007), whatever writes those.
+    status = models.CharField(max_length=18, null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    cost = models.CharField(max_length=10, null=True, blank=True)
+    access = models.CharField(max_length=20, null=True, blank=True)
+    minimum_age = models.FloatField(null=True, blank=True)
+    maximum_age = models.FloatField(null=True, blank=True)
 
 
 class Postcode(models.Model):

@@ -23,10 +23,14 @@ from linkwell.directory.models import (
 from linkwell.directory.search import among
 
 CHUNK = 2000
+FACTS = ("status", "minimum_age", "maximum_age", "verified_at", "cost", "access")
 UPSERT = (
-    "INSERT INTO directory_servicesearchdocument (service_id, name, body) "
-    "VALUES (%s, %s, %s) ON CONFLICT (service_id) DO UPDATE SET name = excluded.name, "
-    "body = excluded.body"
+    "INSERT INTO directory_servicesearchdocument (service_id, name, body, "  # noqa: S608  # constant
+    + ", ".join(FACTS)
+    + ") VALUES (%s, %s, %s, "
+    + ", ".join(["%s"] * len(FACTS))
+    + ") ON CONFLICT (service_id) DO UPDATE SET name = excluded.name, body = excluded.body, "
+    + ", ".join(f"{c} = excluded.{c}" for c in FACTS)
 )
 
 
@@ -40,10 +44,12 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     """Rewrite the search documents of these services; returns how many were written.
 
     The name field holds the service's names (ranked higher); the body holds its description,
-    eligibility, organisation, needs met, taxonomy terms and where it is.
+    eligibility, organisation, needs met, taxonomy terms and where it is. The document also
+    carries the facts searches filter on (see ServiceSearchDocument).
     """
     written = 0
     sqlite = connection.vendor == "sqlite"
+    adapt = connection.ops.adapt_datetimefield_value
     for ids in _chunks(sorted(set(service_ids))):
         services = list(
             Service.objects.filter(id__in=among(ids)).values(
@@ -53,6 +59,12 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
                 "description",
                 "eligibility_description",
                 "organization__name",
+                "status",
+                "minimum_age",
+                "maximum_age",
+                "profile__verified_at",
+                "profile__cost",
+                "profile__access",
             )
         )
         needs: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -99,7 +111,20 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
                 )
                 if p
             )
-            docs.append((sid.hex if sqlite else sid, name, body))
+            verified = s["profile__verified_at"]
+            docs.append(
+                (
+                    sid.hex if sqlite else sid,
+                    name,
+                    body,
+                    s["status"],
+                    s["minimum_age"],
+                    s["maximum_age"],
+                    None if verified is None else adapt(verified),
+                    s["profile__cost"],
+                    s["profile__access"],
+                )
+            )
         # One prepared upsert for the chunk (the database's full-text index follows the rows).
         with connection.cursor() as cursor:
             cursor.executemany(UPSERT, docs)

@@ -130,3 +130,58 @@ def test_every_point_within_the_radius_lies_in_the_bounding_box(
     if haversine_km(lat, lon, *other) <= km:
         assert lat_min <= other[0] <= lat_max
         assert lon_min <= other[1] <= lon_max
+
+
+def test_text_search_follows_status_verification_and_facts_changed_without_reindexing():
+    """Whatever writes the service or profile (a bulk update here), text search sees it."""
+    from linkwell.directory.models import Service, ServiceProfile
+
+    kept = make_service("Debt advice centre", cost="free", minimum_age=18)
+    closed = make_service("Debt advice line", cost="free")
+    stale = make_service("Debt advice drop-in", cost="free")
+    assert service_search(query="debt").total == 3
+
+    Service.objects.filter(id=closed.id).update(status="defunct")
+    ServiceProfile.objects.filter(service=stale).update(
+        verified_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
+    assert names(service_search(query="debt")) == ["Debt advice centre"]
+    assert service_search(query="debt", include_hidden=True).total == 3
+
+    ServiceProfile.objects.filter(service=kept).update(cost="paid", access="referral_needed")
+    Service.objects.filter(id=kept.id).update(minimum_age=65)
+    assert service_search(query="debt", filters=ServiceFilters(cost="free")).total == 0
+    assert names(service_search(query="debt", filters=ServiceFilters(cost="paid"))) == [
+        "Debt advice centre"
+    ]
+    assert service_search(query="debt", filters=ServiceFilters(age=30)).total == 0
+    assert service_search(query="debt", filters=ServiceFilters(self_referral=True)).total == 0
+
+    ServiceProfile.objects.filter(service=kept).delete()
+    assert service_search(query="debt").total == 0
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ServiceFilters(needs=("housing",)),
+        ServiceFilters(delivery_modes=("telephone", "video")),
+        ServiceFilters(language="pl"),
+        ServiceFilters(language="UR"),
+        ServiceFilters(cost="free", age=30),
+        ServiceFilters(self_referral=False),
+        ServiceFilters(open_on=1),
+        ServiceFilters(needs=("money",), delivery_modes=("face_to_face",), open_on=0),
+    ],
+)
+def test_text_search_applies_every_filter_as_the_listing_does(filters):
+    make_service("Money advice", needs=("money",), languages=("en", "ur"), byday="MO")
+    make_service("Housing advice", needs=("housing",), modes=("telephone",), byday="TU")
+    make_service("Polish advice", languages=("pl",), cost="paid", byday="WE")
+    make_service("Young people's advice", maximum_age=25, access="referral_needed")
+    make_service("Older people's advice", minimum_age=50, modes=("video", "face_to_face"))
+    make_service("Advice for all", byday=None)
+    listed = set(names(service_search(filters=filters)))
+    assert listed, "each filter keeps at least one service"
+    assert set(names(service_search(query="advice", filters=filters))) == listed
+    assert service_search(query="advice", filters=filters).total == len(listed)
