@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 from collections import Counter, defaultdict
@@ -12,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, Team
@@ -78,6 +77,51 @@ def _suppress_rare(rows: list[dict[str, Any]]) -> None:
                     r[f] = SUPPRESSED_VALUE
 
 
+class WholeDaysBetween(Func):
+    """Whole days from ``start`` to ``end`` (``(end - start).days``), NULL when ``end`` is
+    before ``start``; computed by the database, exactly, so no datetime reaches Python."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def __init__(self, start: str, end: str) -> None:
+        super().__init__(start, end)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                "CASE WHEN %(expressions)s THEN EXTRACT(DAY FROM (%(end)s - %(start)s))::integer "
+                "END"
+            ),
+            arg_joiner=" <= ",
+            **self._ends(compiler, connection),
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds from strftime and
+        # the microseconds from the text give an exact difference in microseconds.
+        micro = (
+            "(CAST(strftime('%%%%s', {0}) AS INTEGER) * 1000000"
+            " + CAST(substr({0} || '.000000', 21, 6) AS INTEGER))"
+        )
+        ends = self._ends(compiler, connection)
+        diff = f"({micro.format(ends['end'])} - {micro.format(ends['start'])})"
+        sql, params = self.as_sql(
+            compiler,
+            connection,
+            template=f"CASE WHEN {diff} >= 0 THEN {diff} / 86400000000 END",
+            **extra_context,
+        )
+        return sql, params
+
+    def _ends(self, compiler: Any, connection: Any) -> dict[str, str]:
+        start, end = (compiler.compile(e)[0] for e in self.get_source_expressions())
+        return {"start": start, "end": end}
+
+
 def _pseudonymiser() -> Callable[[bytes], str]:
     """``pseudonym`` for many people: the key is read and the HMAC keyed once."""
     keyed = hmac.new(str(settings.LINKWELL["PSEUDONYM_KEY"]).encode(), digestmod=hashlib.sha256)
@@ -90,15 +134,6 @@ def _pseudonymiser() -> Callable[[bytes], str]:
     return sign
 
 
-def _datetime(value: Any) -> dt.datetime | None:
-    """A datetime column as read by ``plain_rows``: PostgreSQL gives an aware datetime, SQLite a
-    naive one in UTC (Django registers a converter for its timestamp columns) or UTC text. Two
-    values of one row are alike, so their difference is right either way."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
-
-
 def _uuid_bytes(value: Any) -> bytes:
     """A uuid column as read by ``plain_rows``: SQLite gives 32 hex digits, PostgreSQL a UUID."""
     if isinstance(value, UUID):
@@ -108,14 +143,24 @@ def _uuid_bytes(value: Any) -> bytes:
 
 def with_evaluation_consent(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
     """Episodes of people whose newest "evaluation" consent record says yes: the rule of
-    linkwell.people.selectors.consent_in_force, asked of every row in one query, so a withdrawal
-    takes effect in the next extract and no record means no consent."""
-    newest = (
-        Consent.objects.filter(person_id=OuterRef("person_id"), purpose=ConsentPurpose.EVALUATION)
-        .order_by("-recorded_at", "-id")
-        .values("given")[:1]
+    linkwell.people.selectors.consent_in_force, asked of every person in one query, so a
+    withdrawal takes effect in the next extract and no record means no consent.
+
+    The people are one uncorrelated set (a "yes" with no newer record for the purpose), which the
+    database builds once instead of looking up each episode's person.
+    """
+    newer = Consent.objects.filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), id__gt=OuterRef("id")),
+        person_id=OuterRef("person_id"),
+        purpose=ConsentPurpose.EVALUATION,
     )
-    return episodes.annotate(evaluation_consent=Subquery(newest)).filter(evaluation_consent=True)
+    in_force = (
+        Consent.objects.filter(purpose=ConsentPurpose.EVALUATION, given=True)
+        .filter(~Exists(newer))
+        .values("person_id")
+    )
+    return episodes.filter(person_id__in=in_force)
 
 
 def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str, Any]]:
@@ -135,12 +180,13 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
     columns = episodes.annotate(
         band=age_band_case("person__date_of_birth", timezone.localdate()),
         month=london_month("referral__created_at", Referral.objects.all(), "created_at"),
+        wait=WholeDaysBetween("referral__created_at", "first_contact_at"),
     ).values_list(
         "id",
         "number",
         "status",
         "discharge_reason",
-        "first_contact_at",
+        "wait",
         "person__uuid",
         "person__ethnic_category",
         "person__sex",
@@ -148,7 +194,6 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
         "band",
         "team__organisation__name",
         "referral__source",
-        "referral__created_at",
         "month",
     )
     sign = _pseudonymiser()
@@ -158,7 +203,7 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
         number,
         status,
         discharge_reason,
-        first_contact_at,
+        wait,
         person_uuid,
         ethnic_category,
         sex,
@@ -166,12 +211,8 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
         band,
         service,
         source,
-        referred_at,
         month,
     ) in plain_rows(columns.order_by("id")):
-        ref_at = _datetime(referred_at)
-        first_at = _datetime(first_contact_at)
-        wait = (first_at - ref_at).days if ref_at is not None and first_at is not None else None
         row = {
             "person_pseudonym": sign(_uuid_bytes(person_uuid)),
             "episode_number": number,
@@ -184,7 +225,7 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
             "deprivation_decile": decile or "",
             "episode_status": status,
             "discharge_reason": discharge_reason,
-            "days_to_first_contact": wait if wait is None or wait >= 0 else None,
+            "days_to_first_contact": wait,
         }
         episode_scores = scores.get(episode_id, {})
         for h in SCORE_HEADERS:

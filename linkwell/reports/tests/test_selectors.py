@@ -393,6 +393,33 @@ def test_extract_rows_carry_wait_month_age_band_and_scores(world, report_data):
     assert {r["age_band"] for r in rows} <= bands | {"suppressed"}
 
 
+def test_extract_counts_whole_days_to_first_contact(world, report_data):
+    import datetime as dt
+
+    from linkwell.referrals.models import Referral
+
+    cases = {
+        # referral made this long before the first contact: whole days shown
+        0: (dt.timedelta(days=3), 3),
+        1: (dt.timedelta(days=3) - dt.timedelta(microseconds=1), 2),
+        2: (dt.timedelta(hours=23, minutes=59), 0),
+        # first contact recorded before the referral: no wait shown
+        3: (-dt.timedelta(hours=1), None),
+    }
+    for i, (before, _days) in cases.items():
+        episode = report_data.episodes[i]
+        Referral.objects.filter(pk=episode.referral_id).update(
+            created_at=episode.first_contact_at - before
+        )
+    rows = {
+        r["person_pseudonym"]: r
+        for r in commissioner_extract(user=world.supervisor, filters=NO_FILTERS)
+    }
+    for i, (_before, days) in cases.items():
+        row_ = rows[pseudonym(report_data.episodes[i].person.uuid)]
+        assert row_["days_to_first_contact"] == days
+
+
 def test_supervisor_extract_covers_only_their_team(world, report_data):
     rows = commissioner_extract(user=world.supervisor, filters=NO_FILTERS)
     assert len(rows) == 8
