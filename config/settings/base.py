@@ -185,6 +185,10 @@ SMS_BACKEND = env("SMS_BACKEND", "linkwell.notifications.backends.ConsoleBackend
 NOTIFY_API_URL = env("NOTIFY_API_URL")
 NOTIFY_API_KEY = env("NOTIFY_API_KEY")
 
+# The site's public address (scheme and host, no trailing slash), for links in messages sent to
+# people without an account, such as an offered group place; production must set it.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 REDIS_URL = env("REDIS_URL")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
 if REDIS_URL:

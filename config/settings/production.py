@@ -22,6 +22,12 @@ DATABASE_URL = env("DATABASE_URL", required=True)
 EMAIL_BACKEND = env("EMAIL_BACKEND", required=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", required=True)
 SMS_BACKEND = env("SMS_BACKEND", required=True)
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", required=True).rstrip("/")
+if not PUBLIC_BASE_URL.startswith("https://"):
+    # Links in texts and emails to people must not send them to a plain-HTTP or local address.
+    raise ImproperlyConfigured(  # noqa: F405
+        "PUBLIC_BASE_URL must be the site's https:// address in production."
+    )
 PSEUDONYM_KEY = env("PSEUDONYM_KEY", required=True)
 if len(PSEUDONYM_KEY) < 32 or PSEUDONYM_KEY == SECRET_KEY:
     # Pseudonyms in extracts must survive a SECRET_KEY rotation and resist guessing.

@@ -19,6 +19,7 @@ REQUIRED = [
     "DEFAULT_FROM_EMAIL",
     "SMS_BACKEND",
     "PSEUDONYM_KEY",
+    "PUBLIC_BASE_URL",
 ]
 
 
@@ -41,6 +42,7 @@ def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         # Any importable backend path will do here; the notification backends are tested there.
         "SMS_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "PSEUDONYM_KEY": _random(40),
+        "PUBLIC_BASE_URL": "https://linkwell.example.org",
     }
     for name, value in overrides.items():
         if value is None:
@@ -91,6 +93,10 @@ def test_production_settings_name_each_missing_variable(tmp_path, name):
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must list the site's host names"),
         ({"PSEUDONYM_KEY": "short"}, "PSEUDONYM_KEY must be a random value of at least 32"),
         ({"DEBUG": "perhaps"}, "DEBUG must be true or false, not 'perhaps'."),
+        (
+            {"PUBLIC_BASE_URL": "http://linkwell.example.org"},
+            "PUBLIC_BASE_URL must be the site's https:// address",
+        ),
     ],
 )
 def test_production_settings_refuse_weak_values(tmp_path, overrides, message):
