@@ -111,8 +111,10 @@ def activity_report(*, user: Any, filters: ReportFilters) -> Report:
     episodes = episodes_in_scope(scope=scope, filters=filters)
     # Only the waits come back, one float per episode, straight from the cursor; Python sorts
     # them faster than SQLite does.
+    # Rounded to 1e-8 of a day (under a millisecond, SQLite's julianday precision), so a wait of
+    # exactly 7 days is 7.0 and not 7.000000001 on one database and 6.999999999 on another.
     waits = sorted(
-        wait
+        round(wait, 8)
         for (wait,) in plain_rows(
             episodes.filter(referral__isnull=False, first_contact_at__isnull=False)
             .annotate(wait=DaysBetween("referral__created_at", "first_contact_at"))
