@@ -259,7 +259,8 @@ def main() -> None:
           f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms "
           f"(target p95 <= 100 ms)")  # fmt: skip
     print(f"Services passing the hard filters per episode: median {pct(considered, 50)}, "
-          f"max {max(considered)}")  # fmt: skip
+          f"max {max(considered)}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")  # fmt: skip
 
     texts = [t for t, _ in load_statements()]
     s_times = []
