@@ -7,6 +7,7 @@ GroupReminder row per booking recording how it went. Run by the huey task in tas
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from linkwell.notifications.backends import (
     get_email_backend,
     get_sms_backend,
 )
-from linkwell.people.models import ConsentPurpose, ContactMethod
+from linkwell.people.models import ConsentPurpose, ContactMethod, Person
 from linkwell.people.selectors import consent_in_force
 from linkwell.sessions.models import ReminderStatus
 from linkwell.sessions.reminders import (
@@ -64,44 +65,78 @@ def group_reminder_text(*, booking: Booking, language: str) -> tuple[str, str, s
     return code, subject, body.format(name=session.programme.name, when=when, where=where)
 
 
+def contact_route(person: Person) -> tuple[str, str] | str:
+    """(method, address) to reach the person by their preferred method, or why they cannot be:
+    texts and emails go only by the method they prefer, with consent to it in force now."""
+    method = person.preferred_contact_method
+    if method == ContactMethod.SMS:
+        purpose, address, missing = ConsentPurpose.CONTACT_SMS, person.phone, "mobile number"
+    elif method == ContactMethod.EMAIL:
+        purpose, address, missing = ConsentPurpose.CONTACT_EMAIL, person.email, "email address"
+    else:
+        how = person.get_preferred_contact_method_display() if method else "no method recorded"
+        return f"They prefer not to be contacted by text or email ({how})."
+    if not address:
+        return f"No {missing} is recorded."
+    if not consent_in_force(person=person, purpose=purpose):
+        what = "text message" if method == ContactMethod.SMS else "email"
+        return f"No consent to contact by {what} is in force."
+    return method, address
+
+
+class Notice(Protocol):
+    """What a reminder or offer notice row records about its delivery."""
+
+    uuid: Any
+    channel: str
+    language: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    detail: str
+
+
+def send_with_retry(
+    notice: Notice, *, method: str, address: str, subject: str, body: str, now: dt.datetime
+) -> None:
+    """Hand one message to the SMS or email backend and record how it went on ``notice``: sent,
+    or failed with the next try after an exponential back-off, or given up after MAX_ATTEMPTS."""
+    notice.channel = method
+    notice.attempts += 1
+    try:
+        if method == ContactMethod.SMS:
+            get_sms_backend().send(SmsMessage(to=address, body=body, reference=str(notice.uuid)))
+        else:
+            get_email_backend().send(
+                PersonEmail(to=address, subject=subject, body=body, reference=str(notice.uuid))
+            )
+    except (SmsError, EmailError) as exc:
+        failed_for_good = notice.attempts >= MAX_ATTEMPTS
+        notice.status = ReminderStatus.GAVE_UP if failed_for_good else ReminderStatus.FAILED
+        notice.next_attempt_at = (
+            None if failed_for_good else now + FIRST_RETRY * 2 ** (notice.attempts - 1)
+        )
+        notice.detail = str(exc)[:300]
+        return
+    notice.status = ReminderStatus.SENT
+    notice.sent_at = now
+    notice.next_attempt_at = None
+    notice.detail = ""
+
+
 def _deliver(reminder: GroupReminder, now: dt.datetime) -> None:
     booking = reminder.booking
     person = booking.person
-    method = person.preferred_contact_method
-    if method == ContactMethod.SMS:
-        purpose, address = ConsentPurpose.CONTACT_SMS, person.phone
-    elif method == ContactMethod.EMAIL:
-        purpose, address = ConsentPurpose.CONTACT_EMAIL, person.email
-    else:
+    route = contact_route(person)
+    if isinstance(route, str):
         reminder.status = ReminderStatus.SKIPPED
-        reminder.detail = "The person prefers not to be contacted by text or email."
+        reminder.detail = route
         return
-    if not address or not consent_in_force(person=person, purpose=purpose):
-        reminder.status = ReminderStatus.SKIPPED
-        reminder.detail = "No consent in force, or no address, for the preferred method."
-        return
+    method, address = route
     code, subject, body = group_reminder_text(booking=booking, language=person.language)
-    reminder.channel, reminder.language = method, code
-    reminder.attempts += 1
-    try:
-        if method == ContactMethod.SMS:
-            get_sms_backend().send(SmsMessage(to=address, body=body, reference=str(reminder.uuid)))
-        else:
-            get_email_backend().send(
-                PersonEmail(to=address, subject=subject, body=body, reference=str(reminder.uuid))
-            )
-    except (SmsError, EmailError) as exc:
-        failed_for_good = reminder.attempts >= MAX_ATTEMPTS
-        reminder.status = ReminderStatus.GAVE_UP if failed_for_good else ReminderStatus.FAILED
-        reminder.next_attempt_at = (
-            None if failed_for_good else now + FIRST_RETRY * 2 ** (reminder.attempts - 1)
-        )
-        reminder.detail = str(exc)[:300]
-        return
-    reminder.status = ReminderStatus.SENT
-    reminder.sent_at = now
-    reminder.next_attempt_at = None
-    reminder.detail = ""
+    reminder.language = code
+    send_with_retry(reminder, method=method, address=address, subject=subject, body=body, now=now)
 
 
 def group_reminders_send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
