@@ -151,3 +151,26 @@ class PollResponse(BaseModel):
                 condition=models.Q(score__gte=1, score__lte=5), name="poll_score_one_to_five"
             )
         ]
+
+
+class GroupOfferNotice(BaseModel):
+    """How the person offered a place was told of it: one per offer (a booking is offered at most
+    once). ``status`` pending with ``next_attempt_at`` in the future means queued until quiet
+    hours end; skipped means they could not be told, and ``detail`` says why."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="offer_notice")
+    channel = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            # The send sweep: messages queued past quiet hours and failures whose back-off passed.
+            models.Index(fields=["status", "next_attempt_at"], name="group_offer_notice_due_idx"),
+        ]

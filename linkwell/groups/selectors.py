@@ -136,7 +136,7 @@ def booking_list_for_session(*, session: GroupSession) -> QuerySet[Booking]:
     fetched the session for the user."""
     return (
         session.bookings.exclude(status=BookingStatus.CANCELLED)
-        .select_related("person", "poll_response")
+        .select_related("person", "poll_response", "offer_notice")
         .order_by("booked_at", "id")
     )
 

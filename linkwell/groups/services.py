@@ -8,12 +8,14 @@ capacity, including under concurrent bookings.
 A freed place is offered to the head of the waiting list with a time limit
 (settings.LINKWELL["GROUP_OFFER_HOURS"], default 48 hours). The person answers through a signed
 link (tokens.py) or staff answer on their behalf; when the time runs out ``offers_expire`` (run by
-the huey task in tasks.py) passes the place to the next person.
+the huey task in tasks.py) passes the place to the next person. The person offered a place is
+told by text or email, and the time limit counts from when they are told (offers.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +31,7 @@ from linkwell.cases.selectors import user_is_team_staff
 from linkwell.common.errors import Conflict, Forbidden, NotFound
 from linkwell.people.models import ConsentPurpose, Person
 from linkwell.people.selectors import consent_in_force
+from linkwell.sessions.models import ReminderStatus
 
 from .models import (
     PLACE_HOLDING,
@@ -40,6 +43,7 @@ from .models import (
     PollResponse,
     Programme,
 )
+from .offers import offer_notice_dispatch, offer_notice_prepare
 from .selectors import can_take_register
 
 DEFAULT_OFFER_HOURS = 48
@@ -186,13 +190,21 @@ def _offer_next(session: GroupSession, *, now: dt.datetime, actor: Any) -> list[
     if session.starts_at <= now:
         return offered
     queue = session.bookings.filter(status=BookingStatus.WAITING).order_by("booked_at", "id")
-    for booking in queue[: max(session.capacity - taken, 0)]:
+    for booking in queue[: max(session.capacity - taken, 0)].select_related("person"):
+        notice = offer_notice_prepare(booking=booking, now=now)
         booking.status = BookingStatus.OFFERED
         booking.offered_at = now
-        # An offer never runs past the session's start.
-        booking.offer_expires_at = min(now + offer_time_limit(), session.starts_at)
+        # The time limit counts from when the person can be told (offers.py), and an offer never
+        # runs past the session's start.
+        told_from = notice.next_attempt_at or now
+        booking.offer_expires_at = min(told_from + offer_time_limit(), session.starts_at)
         booking.full_clean()
         booking.save()
+        notice.booking = booking
+        notice.full_clean(exclude=["booking"])
+        notice.save()
+        if notice.status == ReminderStatus.PENDING and told_from <= now:
+            transaction.on_commit(partial(offer_notice_dispatch, booking_id=booking.pk))
         audit_log(
             action="update",
             obj=booking,
@@ -281,15 +293,21 @@ def offer_decline(*, booking: Booking, actor: Any = None) -> Booking:
     return booking
 
 
+def _lapsing(now: dt.datetime) -> Q:
+    """Offers whose time ran out, except those whose message is still queued or being retried:
+    their time limit has not started (offers.py), so only the session's start ends them."""
+    being_told = Q(
+        offer_notice__status__in=(ReminderStatus.PENDING, ReminderStatus.FAILED),
+        session__starts_at__gt=now,
+    )
+    return Q(status=BookingStatus.OFFERED, offer_expires_at__lte=now) & ~being_told
+
+
 def offers_expire(*, now: dt.datetime | None = None) -> int:
     """Offers whose time ran out lapse and pass to the next person waiting. Returns how many
     lapsed. Each session is handled in its own transaction with its row locked."""
     now = now or timezone.now()
-    session_ids = set(
-        Booking.objects.filter(status=BookingStatus.OFFERED, offer_expires_at__lte=now).values_list(
-            "session_id", flat=True
-        )
-    )
+    session_ids = set(Booking.objects.filter(_lapsing(now)).values_list("session_id", flat=True))
     lapsed = 0
     for session_id in sorted(session_ids):
         lapsed += _expire_session_offers(session_id=session_id, now=now)
@@ -300,9 +318,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
 def _expire_session_offers(*, session_id: int, now: dt.datetime) -> int:
     session = _lock(GroupSession(pk=session_id))
     expired = list(
-        session.bookings.filter(status=BookingStatus.OFFERED, offer_expires_at__lte=now)
-        .select_related("person")
-        .order_by("offered_at", "id")
+        session.bookings.filter(_lapsing(now)).select_related("person").order_by("offered_at", "id")
     )
     for booking in expired:
         _end(booking, reason=EndReason.LAPSED, now=now, actor=None)

@@ -26,7 +26,8 @@ from linkwell.sessions.selectors import LONDON
 from . import selectors, services
 from .forms import GroupSessionForm, PollForm, ProgrammeForm
 from .models import Attendance, BookingStatus, GroupSession, Programme
-from .tokens import OFFER_SALT, POLL_SALT, make_token
+from .offers import offer_url
+from .tokens import POLL_SALT, make_token
 
 GROUP_ROLES = (*STAFF_ROLES, Role.PROVIDER, Role.VOLUNTEER)
 
@@ -142,12 +143,8 @@ def session_detail(request: HttpRequest, session_uuid: UUID) -> HttpResponse:
         # Providers and volunteer facilitators work from the register.
         return redirect("groups:register", session_uuid=session.uuid)
     bookings = selectors.session_bookings(session=session)
-    offer_links = {
-        b.pk: request.build_absolute_uri(
-            reverse("groups_public:offer", args=[make_token(booking_uuid=b.uuid, salt=OFFER_SALT)])
-        )
-        for b in bookings.offered
-    }
+    # The same link the person was sent, so staff passing it on give them the same address.
+    offer_links = {b.pk: offer_url(booking=b) for b in bookings.offered}
     return render(
         request,
         "groups/session.html",
@@ -162,6 +159,7 @@ def session_detail(request: HttpRequest, session_uuid: UUID) -> HttpResponse:
                 user=request.user, programme=programme
             ),
             "started": session.starts_at <= timezone.now(),
+            "now": timezone.now(),
         },
     )
 
