@@ -331,3 +331,16 @@ def test_queued_message_is_not_sent_once_the_offer_has_been_answered(
 )
 def test_quiet_hours_end_at_eight_on_the_london_clock(moment, expected):
     assert quiet_hours_end(moment) == expected.replace(tzinfo=LONDON)
+
+
+def test_offer_with_no_notice_record_shows_not_told_with_its_link(
+    world, session, outboxes, client_for, django_capture_on_commit_callbacks
+):
+    first = book(world, session)
+    head = book(world, session)
+    free_a_place(world, first, NOON, django_capture_on_commit_callbacks)
+    # As for offers made before people were told of them.
+    GroupOfferNotice.objects.filter(booking=head).delete()
+    page = session_page(world, client_for, session, NOON + dt.timedelta(minutes=1))
+    assert "Not told." in page
+    assert f'Send them this link to answer: <a href="{BASE}/public/groups/offer/' in page
