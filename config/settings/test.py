@@ -12,7 +12,7 @@ STORAGES = {
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Nothing is collected for tests: WhiteNoise serves the finders' files, with no STATIC_ROOT to scan.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]
 
 # SQLite tests use a database file (one per test process; Django removes it afterwards) instead of
 # Django's shared in-memory database: in shared-cache memory SQLite fails at once with "database
