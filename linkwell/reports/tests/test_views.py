@@ -36,8 +36,13 @@ def test_report_page_shows_chart_and_numbers(world, report_data, client_for):
 def test_commissioner_page_shows_suppressed_counts_and_no_names(world, report_data, client_for):
     body = client_for(world.commissioner).get("/reports/equity/").content.decode()
     assert "&lt;5" in body
+    # Whole names and identifiers: a family name alone can be a word the page uses ("White").
     for episode in report_data.episodes:
-        assert episode.person.family_name not in body
+        person = episode.person
+        assert f"{person.given_name} {person.family_name}" not in body
+        assert str(person.uuid) not in body
+        if person.nhs_number:
+            assert person.nhs_number not in body
 
 
 def test_bad_filter_shows_error_summary(world, report_data, client_for):
