@@ -142,6 +142,7 @@ def offer_notices_send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     ended and failures whose back-off has passed. Nothing is sent in quiet hours."""
     now = now or timezone.now()
     counts = dict.fromkeys(ReminderStatus.values, 0)
+    counts[ReminderStatus.SKIPPED] += _close_notices_of_ended_offers()
     if in_quiet_hours(now):
         return counts
     due = GroupOfferNotice.objects.filter(
@@ -154,6 +155,37 @@ def offer_notices_send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
         if status:
             counts[status] += 1
     return counts
+
+
+def _close_notices_of_ended_offers() -> int:
+    """Messages still waiting (queued or to retry) for offers that were answered or ended meanwhile
+    are marked not sent, with the reason, so nothing stays pending for ever."""
+    ended = list(
+        GroupOfferNotice.objects.filter(status__in=(ReminderStatus.PENDING, ReminderStatus.FAILED))
+        .exclude(booking__status=BookingStatus.OFFERED)
+        .values_list("pk", flat=True)
+    )
+    for pk in ended:
+        with transaction.atomic():
+            notice = (
+                GroupOfferNotice.objects.select_for_update()
+                .select_related("booking__person")
+                .get(pk=pk)
+            )
+            if notice.status not in (ReminderStatus.PENDING, ReminderStatus.FAILED):
+                continue
+            notice.status = ReminderStatus.SKIPPED
+            notice.detail = "The offer ended before the message was sent."
+            notice.next_attempt_at = None
+            notice.full_clean()
+            notice.save()
+            audit_log(
+                action="update",
+                obj=notice,
+                person=notice.booking.person,
+                detail={"offer_notice": notice.status, "channel": notice.channel},
+            )
+    return len(ended)
 
 
 @transaction.atomic

@@ -314,9 +314,16 @@ def test_queued_message_is_not_sent_once_the_offer_has_been_answered(
     free_a_place(world, first, LATE, django_capture_on_commit_callbacks)
     with time_machine.travel(LATE + dt.timedelta(minutes=10), tick=False):
         services.offer_accept(booking=head, actor=world.link_worker)
-    assert offer_notices_send_due(now=NEXT_MORNING)["sent"] == 0
+    counts = offer_notices_send_due(now=NEXT_MORNING)
+    assert counts["sent"] == 0
     assert not sms
     assert Booking.objects.get(pk=head.pk).status == "booked"
+    # The queued message is closed with its reason rather than left waiting for ever.
+    assert counts["skipped"] == 1
+    notice = GroupOfferNotice.objects.get(booking=head)
+    assert notice.status == "skipped"
+    assert notice.detail == "The offer ended before the message was sent."
+    assert offer_notices_send_due(now=NEXT_MORNING)["skipped"] == 0
 
 
 @pytest.mark.parametrize(
