@@ -190,10 +190,9 @@ def _episode_context(
         "person": episode.person,
         "referral": episode.referral,
         "history": list(selectors.episode_history(episode=episode)),
-        "revolving_door": selectors.revolving_door_for_people(
-            episodes=Episode.objects.filter(selectors.episode_visible_q(request.user)),
-            person_ids=[episode.person_id],
-        ).get(episode.person_id),
+        "revolving_door": selectors.caseload_flags(user=request.user, episodes=[episode]).get(
+            episode.person_id
+        ),
         "rule": selectors.revolving_door_rule(),
         "can_start": episode.status == EpisodeStatus.OPEN and EpisodeStatus.ACTIVE in allowed,
         "can_resume": episode.status == EpisodeStatus.CLOSING and EpisodeStatus.ACTIVE in allowed,

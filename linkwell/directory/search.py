@@ -254,7 +254,8 @@ def backend() -> SearchBackend:
 
 def among(ids: Iterable[uuid.UUID]) -> RawSQL:
     """A set of ids as one query parameter, for ``field__in=``: the database unpacks it (a JSON
-    array on SQLite, an array on PostgreSQL), so a long list costs no placeholder per id."""
+    array on SQLite, an array on PostgreSQL), so a long list is one bind parameter, not one
+    per id."""
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::uuid[])", (list(ids),))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps([i.hex for i in ids]),))

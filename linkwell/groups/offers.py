@@ -31,11 +31,11 @@ from django.utils import timezone
 
 from linkwell.audit.services import audit_log
 from linkwell.sessions.models import ReminderStatus
-from linkwell.sessions.reminders import LANGUAGE_CODES, in_quiet_hours
+from linkwell.sessions.reminders import LANGUAGE_CODES, in_quiet_hours, send_with_retry
 from linkwell.sessions.selectors import LONDON
 
 from .models import Booking, BookingStatus, GroupOfferNotice
-from .reminders import contact_route, send_with_retry
+from .reminders import contact_route
 from .tokens import OFFER_SALT, make_token
 
 logger = logging.getLogger(__name__)

@@ -7,29 +7,19 @@ GroupReminder row per booking recording how it went. Run by the huey task in tas
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
 from linkwell.audit.services import audit_log
-from linkwell.notifications.backends import (
-    EmailError,
-    PersonEmail,
-    SmsError,
-    SmsMessage,
-    get_email_backend,
-    get_sms_backend,
-)
 from linkwell.people.models import ConsentPurpose, ContactMethod, Person
 from linkwell.people.selectors import consent_in_force
 from linkwell.sessions.models import ReminderStatus
 from linkwell.sessions.reminders import (
-    FIRST_RETRY,
     LANGUAGE_CODES,
-    MAX_ATTEMPTS,
     REMINDER_LEAD,
     in_quiet_hours,
+    send_with_retry,
 )
 from linkwell.sessions.selectors import LONDON
 
@@ -82,47 +72,6 @@ def contact_route(person: Person) -> tuple[str, str] | str:
         what = "text message" if method == ContactMethod.SMS else "email"
         return f"No consent to contact by {what} is in force."
     return method, address
-
-
-class Notice(Protocol):
-    """What a reminder or offer notice row records about its delivery."""
-
-    uuid: Any
-    channel: str
-    language: str
-    status: str
-    attempts: int
-    next_attempt_at: dt.datetime | None
-    sent_at: dt.datetime | None
-    detail: str
-
-
-def send_with_retry(
-    notice: Notice, *, method: str, address: str, subject: str, body: str, now: dt.datetime
-) -> None:
-    """Hand one message to the SMS or email backend and record how it went on ``notice``: sent,
-    or failed with the next try after an exponential back-off, or given up after MAX_ATTEMPTS."""
-    notice.channel = method
-    notice.attempts += 1
-    try:
-        if method == ContactMethod.SMS:
-            get_sms_backend().send(SmsMessage(to=address, body=body, reference=str(notice.uuid)))
-        else:
-            get_email_backend().send(
-                PersonEmail(to=address, subject=subject, body=body, reference=str(notice.uuid))
-            )
-    except (SmsError, EmailError) as exc:
-        failed_for_good = notice.attempts >= MAX_ATTEMPTS
-        notice.status = ReminderStatus.GAVE_UP if failed_for_good else ReminderStatus.FAILED
-        notice.next_attempt_at = (
-            None if failed_for_good else now + FIRST_RETRY * 2 ** (notice.attempts - 1)
-        )
-        notice.detail = str(exc)[:300]
-        return
-    notice.status = ReminderStatus.SENT
-    notice.sent_at = now
-    notice.next_attempt_at = None
-    notice.detail = ""
 
 
 def _deliver(reminder: GroupReminder, now: dt.datetime) -> None:

@@ -7,6 +7,7 @@ benchmarks and a management shell can call it with a chosen ``now``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -71,6 +72,47 @@ def reminder_text(*, appointment: Appointment, language: str) -> tuple[str, str,
     return code, subject, body.format(when=when, how=appointment.get_mode_display())
 
 
+class Notice(Protocol):
+    """What a reminder or offer notice row records about its delivery."""
+
+    uuid: Any
+    channel: str
+    language: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    detail: str
+
+
+def send_with_retry(
+    notice: Notice, *, method: str, address: str, subject: str, body: str, now: dt.datetime
+) -> None:
+    """Hand one message to the SMS or email backend and record how it went on ``notice``: sent,
+    or failed with the next try after an exponential back-off, or given up after MAX_ATTEMPTS."""
+    notice.channel = method
+    notice.attempts += 1
+    try:
+        if method == ContactMethod.SMS:
+            get_sms_backend().send(SmsMessage(to=address, body=body, reference=str(notice.uuid)))
+        else:
+            get_email_backend().send(
+                PersonEmail(to=address, subject=subject, body=body, reference=str(notice.uuid))
+            )
+    except (SmsError, EmailError) as exc:
+        failed_for_good = notice.attempts >= MAX_ATTEMPTS
+        notice.status = ReminderStatus.GAVE_UP if failed_for_good else ReminderStatus.FAILED
+        notice.next_attempt_at = (
+            None if failed_for_good else now + FIRST_RETRY * 2 ** (notice.attempts - 1)
+        )
+        notice.detail = str(exc)[:300]
+        return
+    notice.status = ReminderStatus.SENT
+    notice.sent_at = now
+    notice.next_attempt_at = None
+    notice.detail = ""
+
+
 def _deliver(reminder: AppointmentReminder, now: dt.datetime) -> None:
     appointment = reminder.appointment
     person = appointment.episode.person
@@ -88,27 +130,8 @@ def _deliver(reminder: AppointmentReminder, now: dt.datetime) -> None:
         reminder.detail = "No consent in force, or no address, for the preferred method."
         return
     code, subject, body = reminder_text(appointment=appointment, language=person.language)
-    reminder.channel, reminder.language = method, code
-    reminder.attempts += 1
-    try:
-        if method == ContactMethod.SMS:
-            get_sms_backend().send(SmsMessage(to=address, body=body, reference=str(reminder.uuid)))
-        else:
-            get_email_backend().send(
-                PersonEmail(to=address, subject=subject, body=body, reference=str(reminder.uuid))
-            )
-    except (SmsError, EmailError) as exc:
-        failed_for_good = reminder.attempts >= MAX_ATTEMPTS
-        reminder.status = ReminderStatus.GAVE_UP if failed_for_good else ReminderStatus.FAILED
-        reminder.next_attempt_at = (
-            None if failed_for_good else now + FIRST_RETRY * 2 ** (reminder.attempts - 1)
-        )
-        reminder.detail = str(exc)[:300]
-        return
-    reminder.status = ReminderStatus.SENT
-    reminder.sent_at = now
-    reminder.next_attempt_at = None
-    reminder.detail = ""
+    reminder.language = code
+    send_with_retry(reminder, method=method, address=address, subject=subject, body=body, now=now)
 
 
 def reminders_send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
