@@ -21,6 +21,7 @@ from linkwell.directory.models import (
     ServiceNeed,
 )
 from linkwell.directory.search import among
+from linkwell.directory.signals import services_changed
 
 CHUNK = 2000
 FACTS = ("status", "minimum_age", "maximum_age", "verified_at", "cost", "access")
@@ -50,7 +51,8 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     written = 0
     sqlite = connection.vendor == "sqlite"
     adapt = connection.ops.adapt_datetimefield_value
-    for ids in _chunks(sorted(set(service_ids))):
+    wanted = sorted(set(service_ids))
+    for ids in _chunks(wanted):
         services = list(
             Service.objects.filter(id__in=among(ids)).values(
                 "id",
@@ -129,4 +131,5 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
         with connection.cursor() as cursor:
             cursor.executemany(UPSERT, docs)
         written += len(docs)
+    services_changed.send(sender=Service, service_ids=wanted)
     return written
