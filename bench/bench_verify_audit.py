@@ -6,9 +6,11 @@
         .venv/bin/python bench/bench_verify_audit.py
 
 The log is written once into its own database (a SQLite file under /tmp by default, reused by
-later runs) with genuine chained hashes. verify_audit then runs in a child process, over the last
-tenth of the log (--since-id) and over all of it: rows per second for each, and the child's peak
-resident memory, which should be about the same for both if memory does not grow with the log.
+later runs) with genuine chained hashes, the rows dealt in turn over every chain (as concurrent
+appends spread them), so the check follows all the chains at once. verify_audit then runs in a
+child process, over the last tenth of the log (--since-id) and over all of it: rows per second for
+each, and the child's peak resident memory, which should be about the same for both if memory does
+not grow with the log.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _fill(rows: int) -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from linkwell.audit.models import AuditChainHead, AuditEvent
+    from linkwell.audit.models import AUDIT_CHAINS, AuditChainHead, AuditEvent
     from linkwell.audit.services import GENESIS_HASH, audit_row_fields, audit_row_hash
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -53,8 +55,14 @@ def _fill(rows: int) -> None:
     if have >= rows:
         print(f"log already holds {have:,} rows")
         return
-    head, _ = AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
-    prev_hash, n = head.last_hash, have
+    heads = {head.id: head.last_hash for head in AuditChainHead.objects.all()}
+    if not heads:
+        heads = dict.fromkeys(range(1, AUDIT_CHAINS + 1), GENESIS_HASH)
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(id=chain, last_hash=h) for chain, h in heads.items()]
+        )
+    chains = sorted(heads)
+    n = have
     start = datetime(2026, 1, 1, tzinfo=UTC)
     batch_size = 10_000
     began = time.perf_counter()
@@ -62,6 +70,7 @@ def _fill(rows: int) -> None:
         batch = []
         for _ in range(min(batch_size, rows - have)):
             n += 1
+            chain = chains[n % len(chains)]
             event = AuditEvent(
                 at=start + timedelta(seconds=n),
                 actor_label="bench",
@@ -71,15 +80,20 @@ def _fill(rows: int) -> None:
                 request_id=f"bench-{n // 20}",
                 ip_address="10.0.0.1",
                 detail={"fields": ["given_name", "family_name"], "n": n},
-                prev_hash=prev_hash,
+                chain=chain,
+                prev_hash=heads[chain],
             )
-            event.row_hash = audit_row_hash(prev_hash=prev_hash, fields=audit_row_fields(event))
-            prev_hash = event.row_hash
+            event.row_hash = audit_row_hash(prev_hash=heads[chain], fields=audit_row_fields(event))
+            heads[chain] = event.row_hash
             batch.append(event)
         with transaction.atomic():
-            # Both engines return the new ids (INSERT … RETURNING), so the head can point at them.
+            # Both engines return the new ids (INSERT … RETURNING), so the heads can point at them.
             AuditEvent.objects.bulk_create(batch)
-            AuditChainHead.objects.filter(id=1).update(last_id=batch[-1].id, last_hash=prev_hash)
+            last = {event.chain: event for event in batch}
+            for chain, event in last.items():
+                AuditChainHead.objects.filter(id=chain).update(
+                    last_id=event.id, last_hash=event.row_hash
+                )
         have += len(batch)
         if have % 100_000 == 0 or have == rows:
             print(f"  wrote {have:,} rows ({time.perf_counter() - began:.0f} s)", flush=True)
@@ -115,9 +129,11 @@ def main() -> None:
     print(f"== verify_audit over {args.rows:,} rows ({url.split('://')[0]})")
     _fill(args.rows)
 
+    from django.db.models import Max
+
     from linkwell.audit.models import AuditChainHead
 
-    last_id = AuditChainHead.objects.get(id=1).last_id
+    last_id = AuditChainHead.objects.aggregate(last=Max("last_id"))["last"]
     tenth = max(1, last_id - args.rows // 10 + 1)
     small_s, small_mib, _ = _verify(url, "--since-id", str(tenth))
     full_s, full_mib, output = _verify(url)

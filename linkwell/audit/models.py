@@ -23,12 +23,24 @@ class AppendOnlyError(Exception):
     pass
 
 
+# How many hash chains the log is split into. Each row belongs to one chain and links to the row
+# before it in that chain; appends in concurrent transactions take different chains, so they do
+# not queue behind one lock (see audit.services). Migration 0005 made the heads; the chains in use
+# are the AuditChainHead rows, so verification never depends on this number.
+AUDIT_CHAINS = 8
+
+
 class AuditEvent(models.Model):
     """One audit row. ``row_hash`` = SHA-256 over ``prev_hash`` and this row's canonical content,
-    so changing or removing any row breaks the chain from there on (``linkwell verify_audit``)."""
+    ``prev_hash`` the ``row_hash`` of the row before it in its chain, so changing or removing any
+    row breaks its chain from there on (``linkwell verify_audit``)."""
 
-    # Sequential on purpose: the chain order. Never shown as a person's id.
+    # Sequential on purpose: the order of rows within each chain, and of the log as a whole. Never
+    # shown as a person's id.
     id = models.BigAutoField(primary_key=True)
+    # Which chain the row is linked into (an AuditChainHead id). Rows written before the log had
+    # several chains are all in chain 1.
+    chain = models.PositiveSmallIntegerField(default=1)
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,6 +70,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "id"], name="audit_actor_idx"),
             # Audit search by request id: "everything done in the request this error came from".
             models.Index(fields=["request_id"], name="audit_request_idx"),
+            # verify_audit --since-id: the row before a given id in each chain.
+            models.Index(fields=["chain", "id"], name="audit_chain_idx"),
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -70,8 +84,9 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest hash. Locking it serialises appends so the chain never forks
-    when two app servers write at once."""
+    """One row per chain (``id`` is the chain's number) holding its newest row and hash. An append
+    locks the head of the chain it extends until its transaction commits, so no chain ever forks
+    when several app servers write at once."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_id = models.BigIntegerField(default=0)

@@ -1,17 +1,20 @@
 """Writing the audit log. Every service that writes or reads personal data calls ``audit_log``.
 
-Every row is chained (``row_hash`` over ``prev_hash`` and the row's content) under a lock on the
-single ``AuditChainHead`` row, held until the transaction commits, so the chain never forks. To
-keep that lock off the long part of a busy write (referral intake: duplicate check, person,
-consent, referral), a service can wrap its work in ``audit_batch()``: ``audit_log`` then keeps the
-rows in memory (their time is taken when they are logged) and the batch writes them when the
-block ends, under one lock, in one insert, with one move of the head. The lock is then held only
-from that insert to the commit. Nothing is weakened: every row is chained and verified exactly as
-before. A row logged inside a savepoint that is later rolled back is dropped with it, as it would
-have been had it been written at once (each held row leaves a no-op marker in Django's on-commit
-list, which Django prunes on a savepoint rollback; the batch keeps the rows whose marker survived
-and takes the markers out again). A batch left by an exception writes nothing: the transaction
-around it is rolled back.
+Every row is chained (``row_hash`` over ``prev_hash`` and the row's content) onto one of several
+chains (``AUDIT_CHAINS``), under a lock on that chain's ``AuditChainHead`` row held until the
+transaction commits, so no chain ever forks. Concurrent transactions take different chains
+(``_lock_head``), so on PostgreSQL audited writes do not queue one commit at a time behind a
+single lock; each chain is hash-linked exactly as a single chain was, and ``verify_audit`` checks
+every one. To keep that lock off the long part of a busy write (referral intake: duplicate check,
+person, consent, referral), a service can wrap its work in ``audit_batch()``: ``audit_log`` then
+keeps the rows in memory (their time is taken when they are logged) and the batch writes them when
+the block ends, under one lock, in one insert, with one move of the head. The lock is then held
+only from that insert to the commit. Nothing is weakened: every row is chained and verified exactly
+as before. A row logged inside a savepoint that is later rolled back is dropped with it, as it
+would have been had it been written at once (each held row leaves a no-op marker in Django's
+on-commit list, which Django prunes on a savepoint rollback; the batch keeps the rows whose marker
+survived and takes the markers out again). A batch left by an exception writes nothing: the
+transaction around it is rolled back.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .context import get_context
-from .models import AuditChainHead, AuditEvent
+from .models import AUDIT_CHAINS, AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
 
@@ -152,23 +155,65 @@ def audit_batch() -> Iterator[None]:
     _append([event for event, marker in batch.events if id(marker) in surviving])
 
 
+# The chain this process took last: it asks for that one first next time, so app servers settle
+# on different chains and seldom find their first choice taken. Only a preference (a plain int
+# shared by the process's threads); which head is free is decided by the database.
+_preferred_chain = 1
+
+
+def _lock_head() -> tuple[int, str]:
+    """Lock a chain's head for this transaction; returns (chain, its newest hash).
+
+    PostgreSQL: the first head no other transaction holds (``FOR UPDATE SKIP LOCKED``), this
+    process's last chain first; a head this transaction already holds counts as free, so a
+    transaction that appends twice never waits on itself. Only when every head is taken does it
+    wait, for its preferred one, holding no head meanwhile, so appends cannot deadlock on heads.
+    SQLite has one writer at a time anyway (its write lock serialises appends): the preferred
+    chain, which stays chain 1.
+    """
+    global _preferred_chain
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(
+                f"SELECT id, last_hash FROM {table} ORDER BY id = %s DESC, id LIMIT 1{lock}",  # noqa: S608
+                [_preferred_chain],
+            )
+            row = cursor.fetchone()
+            if row is None and skip_locked:
+                cursor.execute(
+                    f"SELECT id, last_hash FROM {table} WHERE id = %s FOR UPDATE",  # noqa: S608
+                    [_preferred_chain],
+                )
+                row = cursor.fetchone()
+            if row is not None:
+                _preferred_chain = row[0]
+                return row[0], row[1]
+            # No heads (a new database's first row, or after a test flush): make them, then lock.
+            _make_heads()
+    raise RuntimeError("The audit chain heads could not be created.")
+
+
+def _make_heads() -> None:
+    AuditChainHead.objects.bulk_create(
+        [
+            AuditChainHead(id=chain, last_id=0, last_hash=GENESIS_HASH)
+            for chain in range(1, AUDIT_CHAINS + 1)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _append(events: list[AuditEvent]) -> None:
-    """Chain ``events`` onto the head and insert them: one lock, one insert, one head update."""
+    """Chain ``events`` onto a free chain's head and insert them: one lock, one insert, one head
+    update."""
     if not events:
         return
-    # The head's hash alone, locked (no model instance: this runs for every audited write).
-    prev = (
-        AuditChainHead.objects.select_for_update()
-        .filter(id=1)
-        .values_list("last_hash", flat=True)
-        .first()
-    )
-    if prev is None:  # the first row ever
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            id=1, defaults={"last_hash": GENESIS_HASH}
-        )
-        prev = head.last_hash
+    chain, prev = _lock_head()
     for event in events:
+        event.chain = chain
         event.prev_hash = prev
         event.row_hash = prev = audit_row_hash(prev_hash=prev, fields=audit_row_fields(event))
     if len(events) == 1:
@@ -178,7 +223,7 @@ def _append(events: list[AuditEvent]) -> None:
     last = events[-1]
     if last.id is None:  # a database without RETURNING: read the id back by its unique hash
         last.id = AuditEvent.objects.values_list("id", flat=True).get(row_hash=last.row_hash)
-    AuditChainHead.objects.filter(id=1).update(last_id=last.id, last_hash=last.row_hash)
+    AuditChainHead.objects.filter(id=chain).update(last_id=last.id, last_hash=last.row_hash)
 
 
 def audit_log(

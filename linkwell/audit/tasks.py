@@ -21,6 +21,7 @@ def audit_chain_check() -> dict[str, object]:
         "intact": report.intact,
         "rows_checked": report.rows_checked,
         "last_hash": report.last_hash,
+        "chain_last_hashes": {str(end.chain): end.last_hash for end in report.chain_ends},
     }
     if report.problem is None:
         logger.info(
@@ -29,6 +30,15 @@ def audit_chain_check() -> dict[str, object]:
         return summary
     problem = report.problem
     logger.error(
-        "Audit log broken at row %s: %s (%s)", problem.row_id, problem.fault, problem.explanation
+        "Audit log broken at row %s in chain %s: %s (%s)",
+        problem.row_id,
+        problem.chain,
+        problem.fault,
+        problem.explanation,
     )
-    return {**summary, "row_id": problem.row_id, "fault": str(problem.fault)}
+    return {
+        **summary,
+        "row_id": problem.row_id,
+        "chain": problem.chain,
+        "fault": str(problem.fault),
+    }

@@ -13,7 +13,12 @@ def test_the_nightly_check_reports_an_intact_chain(world, caplog):
     last = audit_log(action="read", object_type="Thing", object_id="1", actor=world.admin)
     with caplog.at_level(logging.INFO, logger="linkwell.audit"):
         result = audit_chain_check.call_local()
-    assert result == {"intact": True, "rows_checked": 1, "last_hash": last.row_hash}
+    assert result == {
+        "intact": True,
+        "rows_checked": 1,
+        "last_hash": last.row_hash,
+        "chain_last_hashes": {"1": last.row_hash},
+    }
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -28,9 +33,13 @@ def test_the_nightly_check_logs_a_broken_chain_as_an_error(world, caplog):
     with caplog.at_level(logging.INFO, logger="linkwell.audit"):
         result = audit_chain_check.call_local()
     assert result["intact"] is False
-    assert (result["row_id"], result["fault"]) == (rows[1].id, "changed content")
+    assert (result["row_id"], result["chain"], result["fault"]) == (
+        rows[1].id,
+        1,
+        "changed content",
+    )
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert errors == [
-        f"Audit log broken at row {rows[1].id}: changed content (the row's content no longer "
-        "matches its hash: it was changed after it was written)"
+        f"Audit log broken at row {rows[1].id} in chain 1: changed content (the row's content "
+        "no longer matches its hash: it was changed after it was written)"
     ]

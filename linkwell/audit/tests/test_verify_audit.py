@@ -60,7 +60,7 @@ def test_a_row_changed_with_raw_sql_is_reported_as_changed_content(world):
     code, out, err = _verify()
     assert code == 1
     assert out == ""
-    assert f"Audit log broken at row {rows[2].id}: changed content" in err
+    assert f"Audit log broken at row {rows[2].id} in chain 1: changed content" in err
     assert "2 rows were intact before it" in err
 
 
@@ -83,7 +83,7 @@ def test_a_deleted_row_is_reported_as_missing_rows_at_the_next_row(world):
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [rows[2].id])
     code, _, err = _verify()
     assert code == 1
-    assert f"Audit log broken at row {rows[3].id}: missing rows" in err
+    assert f"Audit log broken at row {rows[3].id} in chain 1: missing rows" in err
     assert f"does not link to row {rows[1].id}" in err
 
 
@@ -94,7 +94,7 @@ def test_deleting_the_first_rows_is_noticed(world):
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [rows[0].id])
     code, _, err = _verify()
     assert code == 1
-    assert f"Audit log broken at row {rows[1].id}: missing rows" in err
+    assert f"Audit log broken at row {rows[1].id} in chain 1: missing rows" in err
     assert "rows before it were deleted" in err
 
 
@@ -111,7 +111,7 @@ def test_a_row_rewritten_with_a_recomputed_hash_breaks_the_next_link(world):
         )
     code, _, err = _verify()
     assert code == 1
-    assert f"Audit log broken at row {rows[2].id}: missing rows" in err
+    assert f"Audit log broken at row {rows[2].id} in chain 1: missing rows" in err
     assert f"or row {rows[1].id} was rewritten" in err
 
 
@@ -122,7 +122,7 @@ def test_deleting_the_last_rows_is_reported_as_wrong_head(world):
         cursor.execute("DELETE FROM audit_auditevent WHERE id >= %s", [rows[3].id])
     code, _, err = _verify()
     assert code == 1
-    assert f"Audit log broken at row {rows[4].id}: wrong head" in err
+    assert f"Audit log broken at row {rows[4].id} in chain 1: wrong head" in err
     assert f"the last row is {rows[2].id}" in err
 
 
@@ -133,7 +133,7 @@ def test_emptying_the_log_is_reported_as_wrong_head(world):
         cursor.execute("DELETE FROM audit_auditevent")
     code, _, err = _verify()
     assert code == 1
-    assert f"Audit log broken at row {rows[1].id}: wrong head" in err
+    assert f"Audit log broken at row {rows[1].id} in chain 1: wrong head" in err
     assert "the log was emptied" in err
 
 
@@ -143,7 +143,7 @@ def test_a_head_moved_back_over_existing_rows_is_noticed(world):
     AuditChainHead.objects.filter(id=1).update(last_id=rows[1].id, last_hash=rows[1].row_hash)
     code, _, err = _verify()
     assert code == 1
-    assert f"Audit log broken at row {rows[2].id}: wrong head" in err
+    assert f"Audit log broken at row {rows[2].id} in chain 1: wrong head" in err
 
 
 @pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_since_id_checks_only_the_later_rows(world):
     )
     code, _, err = _verify("--since-id", str(rows[1].id))
     assert code == 1
-    assert f"row {rows[1].id}: changed content" in err
+    assert f"row {rows[1].id} in chain 1: changed content" in err
 
 
 @pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_since_id_notices_a_row_deleted_just_before_it(world):
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [rows[2].id])
     code, _, err = _verify("--since-id", str(rows[3].id))
     assert code == 1
-    assert f"row {rows[3].id}: missing rows" in err
+    assert f"row {rows[3].id} in chain 1: missing rows" in err
 
 
 @pytest.mark.django_db

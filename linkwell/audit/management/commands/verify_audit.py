@@ -1,8 +1,8 @@
-"""`linkwell verify_audit`: recompute the audit chain and say whether it is intact.
+"""`linkwell verify_audit`: recompute every audit chain and say whether the log is intact.
 
-Exit status 0 when intact, 1 at the first fault (the row id and why), so it can run from cron or a
-monitoring check. Print the last hash somewhere outside the database to be able to notice, later,
-that the end of the log was cut off and the head moved back with it.
+Exit status 0 when intact, 1 at the first fault (the row id, its chain and why), so it can run from
+cron or a monitoring check. Print the last hash of each chain somewhere outside the database to be
+able to notice, later, that the end of a chain was cut off and its head moved back with it.
 """
 
 from __future__ import annotations
@@ -50,9 +50,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Audit log intact: {report.rows_checked} rows{scope}, last hash {report.last_hash}"
             )
+            if len(report.chain_ends) > 1:
+                for end in report.chain_ends:
+                    self.stdout.write(
+                        f"  chain {end.chain}: last row {end.last_id}, hash {end.last_hash}"
+                    )
             return
         problem = report.problem
-        where = f"row {problem.row_id}" if problem.row_id is not None else "the chain head"
+        where = f"row {problem.row_id}" if problem.row_id is not None else "the chain heads"
+        if problem.chain is not None:
+            where += f" in chain {problem.chain}"
         self.stderr.write(
             f"Audit log broken at {where}: {problem.fault} ({problem.explanation}). "
             f"{report.rows_checked} rows{scope} were intact before it."
