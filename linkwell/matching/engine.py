@@ -1,9 +1,9 @@
 """Ranking directory services for a person, with the reasons in plain words.
 
-Two steps. ``candidate_facts`` asks the database, through the directory's indexes, for the active,
-up-to-date services that meet at least one of the person's needs and can reach them (a location
-inside the travel bounding box, or delivered by phone, video or online), and loads the facts the
-score needs in a fixed number of queries. ``score_service`` then applies the remaining hard filters
+Two steps. ``candidate_facts`` asks the database, through the match index (models.py), for the
+active, up-to-date services that meet at least one of the person's needs and can reach them (a
+location inside the travel bounding box, or delivered by phone, video or online), with the facts
+the score needs, in one query. ``score_service`` then applies the remaining hard filters
 (eligibility, travel distance) and scores the rest in Python; it never touches the database, so
 ranking rules are tested on crafted facts.
 
@@ -16,24 +16,19 @@ already said no to and for a "mental health" label they asked to avoid.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q, QuerySet
 
 from linkwell.common.needs import NEED_LABELS
-from linkwell.directory.models import (
-    Language,
-    Schedule,
-    Service,
-    ServiceAtLocation,
-    ServiceDeliveryMode,
-    ServiceNeed,
-)
-from linkwell.directory.search import among, bounding_box, haversine_km
+from linkwell.directory.search import bounding_box, haversine_km
 from linkwell.directory.selectors import hide_after_days
+
+from .models import MatchEntry, MatchFacts
 
 REMOTE_MODES = frozenset({"telephone", "video", "online_group"})
 IN_PERSON_MODES = frozenset({"face_to_face", "community_venue", "home_visit"})
@@ -41,6 +36,8 @@ IN_PERSON_MODES = frozenset({"face_to_face", "community_venue", "home_visit"})
 DEFAULT_TRAVEL_KM = 10.0
 # A home visit comes to the person: the service's base may be this much further away.
 HOME_VISIT_FACTOR = 2.0
+# How much wider than the travel distance the candidate search's box is (see _entries).
+BOX_MARGIN = 1.05
 # A phone, video or online service with a base serves its region: bases further than this are
 # out of area. One with no location at all is national.
 REMOTE_AREA_KM = 30.0
@@ -107,9 +104,26 @@ class MatchProfile:
     origin: tuple[float, float] | None = None
     declined: frozenset[uuid.UUID] = frozenset()
 
-    @property
+    # Worked out once per profile, not once per service scored (a match scores hundreds).
+    @cached_property
     def need_codes(self) -> list[str]:
         return [code for code, _ in self.needs]
+
+    @cached_property
+    def need_set(self) -> frozenset[str]:
+        return frozenset(self.need_codes)
+
+    @cached_property
+    def total_weight(self) -> float:
+        return sum(PRIORITY_WEIGHT.get(p, 1.0) for _, p in self.needs) or 1.0
+
+    @cached_property
+    def language_key(self) -> str:
+        return self.language.strip().lower()
+
+    @cached_property
+    def wanted_days(self) -> set[str]:
+        return {DAY_CODES[d] for d in self.days} or set(DAY_CODES)
 
     @property
     def travel_km(self) -> float:
@@ -168,7 +182,7 @@ def _eligible(profile: MatchProfile, facts: ServiceFacts) -> bool:
 
 def _in_community(profile: MatchProfile, community: str) -> bool:
     """Refuse only on what is known: an unknown sex or age does not rule a person out."""
-    needs = set(profile.need_codes)
+    needs = profile.need_set
     if community == "women":
         return profile.sex not in ("male",)
     if community == "men":
@@ -186,11 +200,14 @@ def _in_community(profile: MatchProfile, community: str) -> bool:
     return True
 
 
-def _opening_fit(profile: MatchProfile, facts: ServiceFacts) -> tuple[bool | None, list[str]]:
-    """(True if open at a time that suits, False if never, None if unknown), the days that fit."""
+def _opening_fit(
+    profile: MatchProfile, facts: ServiceFacts, *, explain: bool = True
+) -> tuple[bool | None, list[str]]:
+    """(True if open at a time that suits, False if never, None if unknown), the days that fit
+    (only when explaining)."""
     if not facts.schedules or not (profile.days or profile.times):
         return None, []
-    wanted_days = {DAY_CODES[d] for d in profile.days} or set(DAY_CODES)
+    wanted_days = profile.wanted_days
     fitting: set[str] = set()
     for days, opens, closes in facts.schedules:
         for day in days & wanted_days:
@@ -200,12 +217,20 @@ def _opening_fit(profile: MatchProfile, facts: ServiceFacts) -> tuple[bool | Non
                 if t in TIME_WINDOWS
             ):
                 fitting.add(day)
+    if not explain:
+        return bool(fitting), []
     ordered = [DAY_SHORT[i] for i, code in enumerate(DAY_CODES) if code in fitting]
     return bool(fitting), ordered
 
 
-def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
-    """The service's match for the person, or None when a hard filter rules it out."""
+def score_service(
+    profile: MatchProfile, facts: ServiceFacts, *, explain: bool = True
+) -> Match | None:
+    """The service's match for the person, or None when a hard filter rules it out.
+
+    ``explain=False`` leaves the reasons and cautions empty (rank scores every candidate that
+    way and explains only the ones it returns); the score and everything else are the same.
+    """
     if not _eligible(profile, facts):
         return None
     met = [code for code in profile.need_codes if code in facts.needs]
@@ -224,18 +249,20 @@ def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
 
     reasons: list[str] = []
     cautions: list[str] = []
-    total_weight = sum(PRIORITY_WEIGHT.get(p, 1.0) for _, p in profile.needs) or 1.0
+    total_weight = profile.total_weight
     met_weight = sum(PRIORITY_WEIGHT.get(p, 1.0) for c, p in profile.needs if c in met)
     score = 50.0 * met_weight / total_weight
-    reasons.append("meets " + join_words([need_words(c) for c in met]))
+    if explain:
+        reasons.append("meets " + join_words([need_words(c) for c in met]))
 
     if reachable_in_person and distance is not None:
         score += 10.0 * max(0.0, 1.0 - distance / max(reach, 0.1))
-        reasons.append(f"{distance:.1f} km" if distance >= 0.1 else "very close")
+        if explain:
+            reasons.append(f"{distance:.1f} km" if distance >= 0.1 else "very close")
 
     offered = [m for m in MODE_WORDS if m in facts.modes]
     usable = [m for m in offered if m in REMOTE_MODES or reachable_in_person]
-    if usable:
+    if usable and explain:
         reasons.append(join_words([MODE_WORDS[m] for m in usable], "or"))
     if profile.modes:
         if set(usable) & profile.modes:
@@ -260,32 +287,37 @@ def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
         score += 2.0
     wait = facts.typical_wait_days
     if wait is not None:
-        weeks = max(1, math.ceil(wait / 7))
         if wait <= 14:
             score += 5.0
-            reasons.append(
-                "usually seen within a week" if wait <= 7 else f"usually seen within {weeks} weeks"
-            )
         elif wait <= 28:
             score += 2.0
-            reasons.append(f"usually seen within {weeks} weeks")
         else:
             score -= 5.0
-            cautions.append(f"usually a wait of about {weeks} weeks")
+        if explain:
+            weeks = max(1, math.ceil(wait / 7))
+            if wait <= 7:
+                reasons.append("usually seen within a week")
+            elif wait <= 28:
+                reasons.append(f"usually seen within {weeks} weeks")
+            else:
+                cautions.append(f"usually a wait of about {weeks} weeks")
 
-    language = profile.language.strip().lower()
+    language = profile.language_key
     if language and language not in ENGLISH:
         if language in facts.languages:
             score += 10.0
-            reasons.append(f"in {profile.language.strip()}")
+            if explain:
+                reasons.append(f"in {profile.language.strip()}")
         else:
             score -= 10.0
-            cautions.append(f"not known to offer {profile.language.strip()}")
+            if explain:
+                cautions.append(f"not known to offer {profile.language.strip()}")
 
-    fits, days = _opening_fit(profile, facts)
+    fits, days = _opening_fit(profile, facts, explain=explain)
     if fits is True:
         score += 5.0
-        reasons.append("open " + join_words(days[:7]))
+        if explain:
+            reasons.append("open " + join_words(days[:7]))
     elif fits is False:
         score -= 8.0
         cautions.append("not open when they are free")
@@ -309,6 +341,9 @@ def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
         score -= 40.0
         cautions.append("they said no to this before")
 
+    if not explain:
+        reasons.clear()
+        cautions.clear()
     return Match(
         service_id=facts.id,
         name=facts.name,
@@ -323,156 +358,120 @@ def score_service(profile: MatchProfile, facts: ServiceFacts) -> Match | None:
     )
 
 
-def _hhmm(value: str | None, default: str) -> str:
-    return (value or default)[:5]
+def _box_q(box: tuple[float, float, float, float], **also: bool) -> Q:
+    return Q(latitude__range=(box[0], box[1]), longitude__range=(box[2], box[3]), **also)
 
 
-def _in_box(box: tuple[float, float, float, float], lat: float | None, lon: float | None) -> bool:
-    if lat is None or lon is None:
-        return False
-    return box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
-
-
-def _reachable(profile: MatchProfile) -> set[uuid.UUID]:
-    """Services meeting one of the person's needs that can reach them: a base inside the travel
-    box; a phone, video or online service based inside its region's box; or one of those with no
-    base at all (national). Bounding boxes only; score_service applies the exact distances."""
-    meets = ServiceNeed.objects.filter(
-        service_id=OuterRef("service_id"), need__in=profile.need_codes
-    )
-    remote = ServiceDeliveryMode.objects.filter(
-        service_id=OuterRef("service_id"), mode__in=REMOTE_MODES
-    )
-    needed = ServiceNeed.objects.filter(need__in=profile.need_codes)
+def _entries(profile: MatchProfile) -> QuerySet[MatchEntry]:
+    """Match index rows of services meeting one of the person's needs that can reach them: a base
+    inside the travel box (twice the distance for home visits); a phone, video or online service
+    based inside its region's box; or one of those with no base at all (national). Bounding boxes
+    only; score_service applies the exact distances. Without a home location, every phone, video
+    or online service."""
+    entries = MatchEntry.objects.filter(need__in=profile.need_codes)
     if profile.origin is None:
-        return set(needed.filter(Exists(remote)).values_list("service_id", flat=True))
-    local_km = profile.travel_km * HOME_VISIT_FACTOR
-    local = bounding_box(*profile.origin, local_km)
+        return entries.filter(remote=True)
+    home_visit_km = profile.travel_km * HOME_VISIT_FACTOR
+    # A box a little wider than the travel distance: the boxes' degrees per km (111.32) and the
+    # haversine's (111.19) differ by 0.1%, so the box must hold every base within the distance.
+    local = bounding_box(*profile.origin, profile.travel_km * BOX_MARGIN)
+    home_visit = bounding_box(*profile.origin, home_visit_km)
     regional = bounding_box(*profile.origin, REMOTE_AREA_KM)
-    outer = bounding_box(*profile.origin, max(local_km, REMOTE_AREA_KM))
-    # One index-driven read of the bases inside the larger box (each tested for the needs),
-    # then the two boxes told apart here.
-    bases = (
-        ServiceAtLocation.objects.filter(
-            Exists(meets),
-            service_id__isnull=False,
-            location__latitude__range=(outer[0], outer[1]),
-            location__longitude__range=(outer[2], outer[3]),
-        )
-        .annotate(remote=Exists(remote))
-        .values_list("service_id", "location__latitude", "location__longitude", "remote")
+    outer = bounding_box(*profile.origin, max(home_visit_km, REMOTE_AREA_KM))
+    # One range of the (need, latitude) index per need; longitude and the rest from the index.
+    return entries.filter(
+        _box_q(local) | _box_q(home_visit, home_visit=True) | _box_q(regional, remote=True),
+        latitude__range=(outer[0], outer[1]),
+        longitude__range=(outer[2], outer[3]),
     )
-    found = {
-        sid
-        for sid, lat, lon, is_remote in bases
-        if _in_box(local, lat, lon) or (is_remote and _in_box(regional, lat, lon))
-    }
-    # Driven by the needs (a few thousand rows), not by every remote service.
-    national = needed.filter(
-        ~Exists(ServiceAtLocation.objects.filter(service_id=OuterRef("service_id"))),
-        Exists(remote),
-    ).values_list("service_id", flat=True)
-    found.update(national)
-    return found
+
+
+def _national(profile: MatchProfile) -> QuerySet[MatchEntry]:
+    return MatchEntry.objects.filter(
+        need__in=profile.need_codes, latitude__isnull=True, national=True, remote=True
+    )
 
 
 def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceFacts]:
     """Facts of every service that could match: active, verified recently, meeting a need and
-    within reach (a location inside the travel box, or remote delivery). Eight queries, each
-    through an index; the candidates' ids travel as one parameter."""
+    within reach (a location inside the travel box, or remote delivery).
+
+    One query: the candidates come from the match index (models.py) with their facts, and the
+    status, verification and ages are tested live, from the service's and profile's indexes
+    alone."""
     if not profile.needs:
         return []
-    reachable = _reachable(profile)
-    if not reachable:
-        return []
+    reach = _entries(profile).values("service_id")
+    if profile.origin is not None:
+        # A UNION, not an OR of two IN tests: each part stays one index range per need.
+        reach = reach.union(_national(profile).values("service_id"))
     cutoff = now - dt.timedelta(days=hide_after_days())
-    qs = Service.objects.filter(
-        id__in=among(reachable),
-        status="active",
-        profile__verified_at__gte=cutoff,
+    qs = MatchFacts.objects.filter(
+        service_id__in=reach,
+        service__status="active",
+        service__profile__verified_at__gte=cutoff,
     )
     if profile.age is not None:
-        qs = qs.filter(Q(minimum_age__isnull=True) | Q(minimum_age__lte=profile.age))
-        qs = qs.filter(Q(maximum_age__isnull=True) | Q(maximum_age__gte=profile.age))
-    rows = qs.values_list(
-        "id",
-        "name",
-        "organization__name",
-        "description",
-        "minimum_age",
-        "maximum_age",
-        "profile__eligibility_communities",
-        "profile__cost",
-        "profile__capacity",
-        "profile__typical_wait_days",
-        "profile__access",
-    )
-    facts: dict[uuid.UUID, ServiceFacts] = {}
-    for sid, name, org, desc, min_age, max_age, comms, cost, cap, wait, access in rows:
-        facts[sid] = ServiceFacts(
-            id=sid,
-            name=name,
-            organization=org or "",
-            description=(desc or "")[:2000],
-            minimum_age=min_age,
-            maximum_age=max_age,
-            communities=tuple(comms or ()),
-            cost=cost or "unknown",
-            capacity=cap,
-            typical_wait_days=wait,
-            access=access or "self_referral",
+        qs = qs.filter(
+            Q(service__minimum_age__isnull=True) | Q(service__minimum_age__lte=profile.age)
         )
-    if not facts:
-        return []
-    for sid, need in ServiceNeed.objects.filter(service_id__in=among(facts)).values_list(
-        "service_id", "need"
-    ):
-        facts[sid].needs.add(need)
-    for sid, mode in ServiceDeliveryMode.objects.filter(service_id__in=among(facts)).values_list(
-        "service_id", "mode"
-    ):
-        facts[sid].modes.add(mode)
-    for sid, lang_code, lang_name in Language.objects.filter(
-        service_id__in=among(facts)
-    ).values_list("service_id", "code", "name"):
-        for value in (lang_code or "", lang_name or ""):
-            if value:
-                facts[sid].languages.add(value.strip().lower())
-    for sid, lat, lon in ServiceAtLocation.objects.filter(service_id__in=among(facts)).values_list(
-        "service_id", "location__latitude", "location__longitude"
-    ):
-        if sid is not None and lat is not None and lon is not None:
-            facts[sid].places.append((lat, lon))
-    # Two index-driven reads (by service, and by service-at-location) rather than one OR-ed
-    # query, which both engines answered with a scan.
-    rows_by_service = Schedule.objects.filter(service_id__in=among(facts)).values_list(
-        "service_id", "byday", "opens_at", "closes_at"
-    )
-    rows_by_place = Schedule.objects.filter(
-        service_at_location__service_id__in=among(facts), service_id__isnull=True
-    ).values_list("service_at_location__service_id", "byday", "opens_at", "closes_at")
-    by_service: dict[uuid.UUID, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
-    for owner, byday, opens, closes in [*rows_by_service, *rows_by_place]:
-        if owner is None or not byday:
-            continue
-        days = frozenset(d.strip()[-2:].upper() for d in byday.split(",") if d.strip())
-        by_service[owner].append((days, _hhmm(opens, "00:00"), _hhmm(closes, "24:00")))
-    for sid, items in by_service.items():
-        if sid in facts:
-            facts[sid].schedules = items
-    return list(facts.values())
+        qs = qs.filter(
+            Q(service__maximum_age__isnull=True) | Q(service__maximum_age__gte=profile.age)
+        )
+    rows = qs.values_list("service_id", "service__minimum_age", "service__maximum_age", "facts")
+    found = []
+    for sid, min_age, max_age, packed in rows:
+        (
+            name,
+            org,
+            desc,
+            comms,
+            cost,
+            cap,
+            wait,
+            access,
+            needs,
+            modes,
+            languages,
+            places,
+            schedules,
+        ) = json.loads(packed)
+        found.append(
+            ServiceFacts(
+                id=sid,
+                name=name,
+                organization=org,
+                description=desc,
+                minimum_age=min_age,
+                maximum_age=max_age,
+                communities=tuple(comms),
+                cost=cost,
+                capacity=cap,
+                typical_wait_days=wait,
+                access=access,
+                needs=set(needs),
+                modes=set(modes),
+                languages=set(languages),
+                places=[(lat, lon) for lat, lon in places],
+                schedules=[(frozenset(days), opens, closes) for days, opens, closes in schedules],
+            )
+        )
+    return found
 
 
 def rank(
     profile: MatchProfile, facts: list[ServiceFacts], *, limit: int = 20
 ) -> tuple[int, list[Match]]:
-    """(how many passed the hard filters, the best ``limit`` of them), best first."""
-    matches = [m for m in (score_service(profile, f) for f in facts) if m is not None]
-    matches.sort(
-        key=lambda m: (
-            -m.score,
-            m.distance_km if m.distance_km is not None else math.inf,
-            m.name.lower(),
+    """(how many passed the hard filters, the best ``limit`` of them), best first.
+
+    Every candidate is scored without its reasons; only the ones returned are explained."""
+    scored = [(m, f) for f in facts if (m := score_service(profile, f, explain=False))]
+    scored.sort(
+        key=lambda pair: (
+            -pair[0].score,
+            pair[0].distance_km if pair[0].distance_km is not None else math.inf,
+            pair[0].name.lower(),
         )
     )
-    return len(matches), matches[:limit]
+    best = [score_service(profile, f) for _, f in scored[:limit]]
+    return len(scored), [m for m in best if m is not None]
