@@ -216,14 +216,44 @@ def _append(events: list[AuditEvent]) -> None:
         event.chain = chain
         event.prev_hash = prev
         event.row_hash = prev = audit_row_hash(prev_hash=prev, fields=audit_row_fields(event))
-    if len(events) == 1:
-        events[0].save()
-    else:
-        AuditEvent.objects.bulk_create(events)
+    _insert(events)
     last = events[-1]
-    if last.id is None:  # a database without RETURNING: read the id back by its unique hash
-        last.id = AuditEvent.objects.values_list("id", flat=True).get(row_hash=last.row_hash)
-    AuditChainHead.objects.filter(id=chain).update(last_id=last.id, last_hash=last.row_hash)
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_id = %s, last_hash = %s WHERE id = %s",  # noqa: S608
+            [last.id, last.row_hash, chain],
+        )
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """One INSERT for the rows, their ids read back by their (unique) hashes: the SQL Django's
+    ``bulk_create`` writes, without building it anew for every audited write."""
+    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        field.get_db_prep_save(getattr(event, field.attname), connection)
+        for event in events
+        for field in fields
+    ]
+    sql = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([row] * len(events))}"
+    )
+    with connection.cursor() as cursor:
+        if connection.features.can_return_rows_from_bulk_insert:
+            cursor.execute(f"{sql} RETURNING id, row_hash", params)
+            ids = {row_hash: pk for pk, row_hash in cursor.fetchall()}
+        else:
+            cursor.execute(sql, params)
+            hashes = [event.row_hash for event in events]
+            ids = dict(AuditEvent.objects.filter(row_hash__in=hashes).values_list("row_hash", "id"))
+    for event in events:
+        event.id = ids[event.row_hash]
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def audit_log(
