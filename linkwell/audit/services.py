@@ -239,7 +239,7 @@ def _insert(events: list[AuditEvent]) -> None:
     ]
     sql = (
         f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"({', '.join(quote(str(field.column)) for field in fields)}) "
         f"VALUES {', '.join([row] * len(events))}"
     )
     with connection.cursor() as cursor:
