@@ -4,6 +4,7 @@ match index: the yardstick the index's results are tested against (test_index.py
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections import defaultdict
 
@@ -23,8 +24,10 @@ from linkwell.matching.engine import (
     HOME_VISIT_FACTOR,
     REMOTE_AREA_KM,
     REMOTE_MODES,
+    Match,
     MatchProfile,
     ServiceFacts,
+    score_service,
 )
 
 
@@ -116,3 +119,18 @@ def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceF
     for sid, items in schedules.items():
         facts[sid].schedules = items
     return list(facts.values())
+
+
+def rank(
+    profile: MatchProfile, facts: list[ServiceFacts], *, limit: int
+) -> tuple[int, list[Match]]:
+    """Every candidate scored and explained, then sorted."""
+    matches = [m for m in (score_service(profile, f) for f in facts) if m is not None]
+    matches.sort(
+        key=lambda m: (
+            -m.score,
+            m.distance_km if m.distance_km is not None else math.inf,
+            m.name.lower(),
+        )
+    )
+    return len(matches), matches[:limit]

@@ -153,3 +153,14 @@ def test_without_a_home_location_only_remote_services_match():
     p = profile(origin=None)
     assert score_service(p, facts()) is None
     assert score_service(p, facts(modes={"video"})) is not None
+
+
+def test_rank_keeps_the_given_order_between_equal_services_however_many_are_asked_for():
+    p = profile(needs=(("money", 1), ("food", 3)))
+    same = [facts("Same", places=[NEAR]) for _ in range(6)]
+    better = facts("Better", needs={"money", "food"})
+    given = [*same[:3], better, *same[3:]]
+    for limit in (1, 2, 4, 7):
+        considered, ranked = rank(p, given, limit=limit)
+        assert considered == 7
+        assert [m.service_id for m in ranked] == [better.id, *[f.id for f in same]][:limit]

@@ -191,9 +191,11 @@ def test_index_gives_the_same_candidates_facts_and_rankings_as_the_directory_tab
         fast_ids = {f.id for f in fast}
         assert len(fast_ids) == len(fast)
         assert _comparable(fast) == _comparable(f for f in slow if f.id in fast_ids)
-        # ...and the services proposed, their order, scores and reasons are the same.
-        considered, ranked = rank(profile, slow, limit=1000)
-        assert rank(profile, fast, limit=1000) == (considered, ranked)
+        # ...and the services proposed, their order, scores and reasons are the same, however
+        # many are asked for.
+        for limit in (1, 5, 20, 1000):
+            considered, ranked = reference.rank(profile, slow, limit=limit)
+            assert rank(profile, fast, limit=limit) == (considered, ranked)
         compared += considered
     assert compared > 500  # the profiles reach a good share of the directory
 
