@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from linkwell.common.needs import NEED_LABELS
@@ -418,9 +419,17 @@ def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceF
         qs = qs.filter(
             Q(service__maximum_age__isnull=True) | Q(service__maximum_age__gte=profile.age)
         )
-    rows = qs.values_list("service_id", "service__minimum_age", "service__maximum_age", "facts")
+    sql, params = qs.values_list(
+        "service_id", "service__minimum_age", "service__maximum_age", "facts"
+    ).query.sql_with_params()
+    # The rows as the driver gives them: Django's per-value converters were a tenth of the time.
+    # Only the id needs one (text on SQLite, already a UUID on PostgreSQL).
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     found = []
-    for sid, min_age, max_age, packed in rows:
+    for raw_id, min_age, max_age, packed in rows:
+        sid = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
         (
             name,
             org,
