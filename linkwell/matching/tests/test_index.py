@@ -271,3 +271,14 @@ def test_rebuilding_everything_gives_the_rows_the_changes_wrote():
         == before
     )
     assert sorted(MatchFacts.objects.values_list("service_id", "facts")) == facts
+
+
+def test_the_demo_directory_is_in_the_index():
+    from linkwell.common.demo import discover_builders, load_demo
+
+    builders = [b for b in discover_builders() if b.app_label in ("accounts", "directory")]
+    load_demo(people=1, seed=11, builders=builders)
+    with_needs = set(ServiceNeed.objects.values_list("service_id", flat=True))
+    assert with_needs
+    assert set(MatchFacts.objects.values_list("service_id", flat=True)) == with_needs
+    assert set(MatchEntry.objects.values_list("service_id", flat=True)) == with_needs
