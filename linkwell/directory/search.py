@@ -261,6 +261,13 @@ def among(ids: Iterable[uuid.UUID]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps([i.hex for i in ids]),))
 
 
+def any_token(column: str, codes: Iterable[str]) -> tuple[str, list[str]]:
+    """SQL true when the "|a|b|" token column holds any of the codes (indexing.tokens)."""
+    find = "instr({}, %s) > 0" if connection.vendor == "sqlite" else "strpos({}, %s) > 0"
+    codes = list(codes)
+    return "(" + " OR ".join(find.format(column) for _ in codes) + ")", [f"|{c}|" for c in codes]
+
+
 EARTH_RADIUS_KM = 6371.0088
 
 

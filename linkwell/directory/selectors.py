@@ -26,7 +26,7 @@ from .models import (
     ServiceDeliveryMode,
     ServiceNeed,
 )
-from .search import backend, bounding_box, haversine_km
+from .search import any_token, backend, bounding_box, haversine_km
 
 LONDON = ZoneInfo("Europe/London")
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -144,9 +144,9 @@ def _document_where(
 ) -> tuple[str, tuple[object, ...]]:
     """The filters as a condition on the search document ``d`` a text match is read from.
 
-    What the document carries (status, verification, cost, access, ages: ServiceSearchDocument)
-    is compared in its row; the filters on other tables (needs, modes, language, opening days)
-    stay an EXISTS on the service. Same rules as _candidates.
+    What the document carries (status, verification, cost, access, ages, needs and modes:
+    ServiceSearchDocument) is compared in its row; the filters on other tables (language,
+    opening days) stay an EXISTS on the service. Same rules as _candidates.
     """
     parts: list[str] = []
     params: list[object] = []
@@ -167,15 +167,16 @@ def _document_where(
     if filters.self_referral is not None:
         parts.append("d.access = %s")
         params.append("self_referral" if filters.self_referral else "referral_needed")
-    # Needs, modes and language: an EXISTS on their table, correlated on the document's service.
+    # Needs and modes: any of the codes among the document's tokens (kept in step with the
+    # needs and modes tables by triggers, migration 0008).
+    for column, codes in (("d.needs", filters.needs), ("d.modes", filters.delivery_modes)):
+        if codes:
+            condition, tokens = any_token(column, codes)
+            parts.append(condition)
+            params += tokens
+    # Language: an EXISTS on its table, correlated on the document's service.
     here = RawSQL("d.service_id", ())
     related: list[QuerySet[Any]] = []
-    if filters.needs:
-        related.append(ServiceNeed.objects.filter(service_id=here, need__in=filters.needs))
-    if filters.delivery_modes:
-        related.append(
-            ServiceDeliveryMode.objects.filter(service_id=here, mode__in=filters.delivery_modes)
-        )
     if filters.language:
         lang = filters.language.strip()
         related.append(

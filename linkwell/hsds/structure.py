@@ -134,48 +134,140 @@ def _as_uuid(value: Any, where: str) -> uuid.UUID:
         raise FieldProblem(f"{where}: {value[:60]!r} is not a UUID (HSDS ids are UUIDs)") from None
 
 
-def clean_row(table: str, raw: dict[str, Any], *, where: str, from_text: bool) -> dict[str, Any]:
+@cache
+def _checks(table: str) -> tuple[tuple[str, str, str, bool, frozenset[str], str], ...]:
+    """Per column: (name, attname, kind, required, choices, choices as text), for clean_row."""
+    return tuple(
+        (c.name, c.attname, c.kind, c.required, frozenset(c.choices), ", ".join(c.choices))
+        for c in columns(table)
+    )
+
+
+def clean_row(
+    table: str,
+    raw: dict[str, Any],
+    *,
+    where: str,
+    from_text: bool,
+    fill: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Check one object's scalar fields against its table and return {attname: python value}.
 
     ``from_text`` is true for CSV cells: numbers arrive as strings and an empty cell is absent.
-    Raises FieldProblem with the field's path and the reason.
+    ``fill`` gives values for fields the object leaves out (a nested child's reference to its
+    parent). Raises FieldProblem with the field's path and the reason.
     """
-    row: dict[str, Any] = {}
-    for col in columns(table):
-        value = raw.get(col.name)
-        if from_text and value == "":
-            value = None
-        path = f"{where}.{col.name}"
-        if value is None:
-            if col.required:
-                raise FieldProblem(f"{path}: required by HSDS but missing")
-            row[col.attname] = None
+    if not from_text:
+        row = _clean_json(table, raw, fill)
+        if row is not None:
+            return row
+    # CSV cells, or a problem to report: every column in order, so the first problem is named.
+    if fill:
+        raw = {**raw, **{k: v for k, v in fill.items() if raw.get(k) is None}}
+    return _clean_checked(table, raw, where, from_text)
+
+
+@cache
+def _json_shape(
+    table: str,
+) -> tuple[dict[str, tuple[str, str, frozenset[str]]], tuple[str, ...], dict[str, Any]]:
+    """({field: (attname, kind, choices)}, attnames of required fields, an empty row)."""
+    checks = _checks(table)
+    fields = {name: (attname, kind, choices) for name, attname, kind, _, choices, _ in checks}
+    required = tuple(attname for _, attname, _, required, _, _ in checks if required)
+    return fields, required, dict.fromkeys(attname for _, attname, *_ in checks)
+
+
+def _clean_json(
+    table: str, raw: dict[str, Any], fill: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """clean_row for a JSON object that fits its table, reading only the fields it carries (most
+    of a table's columns are optional and absent); None when any value does not fit, so that
+    _clean_checked can name the first problem."""
+    fields, required, empty = _json_shape(table)
+    row: dict[str, Any] = empty.copy()
+    items = list(raw.items())
+    if fill:
+        items += [(k, v) for k, v in fill.items() if raw.get(k) is None]
+    for name, value in items:
+        spec = fields.get(name)
+        if spec is None or value is None:
             continue
-        if col.kind == "uuid":
-            row[col.attname] = _as_uuid(value, path)
-        elif col.kind == "number":
+        attname, kind, choices = spec
+        kind_of_value = type(value)
+        if kind == "text" or kind == "enum":
+            if kind_of_value is not str or len(value) > MAX_TEXT_LENGTH:
+                return None
+            if kind == "enum" and value not in choices:
+                return None
+            row[attname] = value
+        elif kind == "uuid":
+            if kind_of_value is str:
+                try:
+                    row[attname] = uuid.UUID(value)
+                except ValueError:
+                    return None
+            elif kind_of_value is uuid.UUID:
+                row[attname] = value
+            else:
+                return None
+        elif kind_of_value is int or (kind_of_value is float and math.isfinite(value)):
+            row[attname] = float(value)
+        else:
+            return None
+    for attname in required:
+        if row[attname] is None:
+            return None
+    return row
+
+
+def _clean_checked(table: str, raw: dict[str, Any], where: str, from_text: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    get = raw.get
+    for name, attname, kind, required, choices, choice_text in _checks(table):
+        value = get(name)
+        if value is None or (from_text and value == ""):
+            if required:
+                raise FieldProblem(f"{where}.{name}: required by HSDS but missing")
+            row[attname] = None
+        elif kind == "text" or kind == "enum":
+            if not isinstance(value, str):  # a number where HSDS wants text
+                raise FieldProblem(f"{where}.{name}: expected text, got {type(value).__name__}")
+            if len(value) > MAX_TEXT_LENGTH:
+                raise FieldProblem(
+                    f"{where}.{name}: {len(value):,} characters, more than the"
+                    f" {MAX_TEXT_LENGTH:,} allowed"
+                )
+            if kind == "enum" and value not in choices:
+                raise FieldProblem(f"{where}.{name}: {value[:60]!r} is not one of {choice_text}")
+            row[attname] = value
+        elif kind == "uuid":
+            if type(value) is str:
+                row[attname] = _uuid_text(value, where, name)
+            else:
+                row[attname] = _as_uuid(value, f"{where}.{name}")
+        else:  # number
             if from_text and isinstance(value, str):
                 text = value
                 try:
                     value = float(text)
                 except ValueError:
-                    raise FieldProblem(f"{path}: {text[:60]!r} is not a number") from None
+                    raise FieldProblem(f"{where}.{name}: {text[:60]!r} is not a number") from None
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise FieldProblem(f"{path}: expected a number, got {type(value).__name__}")
+                raise FieldProblem(f"{where}.{name}: expected a number, got {type(value).__name__}")
             if not math.isfinite(value):
-                raise FieldProblem(f"{path}: must be a finite number")
-            row[col.attname] = float(value)
-        else:
-            if not isinstance(value, str):  # a number where HSDS wants text
-                raise FieldProblem(f"{path}: expected text, got {type(value).__name__}")
-            if len(value) > MAX_TEXT_LENGTH:
-                raise FieldProblem(
-                    f"{path}: {len(value):,} characters, more than the {MAX_TEXT_LENGTH:,} allowed"
-                )
-            if col.kind == "enum" and value not in col.choices:
-                raise FieldProblem(f"{path}: {value[:60]!r} is not one of {', '.join(col.choices)}")
-            row[col.attname] = value
+                raise FieldProblem(f"{where}.{name}: must be a finite number")
+            row[attname] = float(value)
     return row
+
+
+def _uuid_text(value: str, where: str, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FieldProblem(
+            f"{where}.{name}: {value[:60]!r} is not a UUID (HSDS ids are UUIDs)"
+        ) from None
 
 
 def json_value(value: Any) -> Any:

@@ -151,6 +151,12 @@ class ServiceSearchDocument(models.Model):
     access = models.CharField(max_length=20, null=True, blank=True)
     minimum_age = models.FloatField(null=True, blank=True)
     maximum_age = models.FloatField(null=True, blank=True)
+    # The needs met and delivery modes as "|code|code|" ("" for none), kept in step by triggers
+    # on their tables (migration 0008): a filter on them is a substring test in this row.
+    # Nullable only so that SQLite adds the columns without rebuilding the table (which would
+    # drop its full-text triggers); the indexer and the triggers always write text.
+    needs = models.TextField(null=True, blank=True)
+    modes = models.TextField(null=True, blank=True)
 
 
 class Postcode(models.Model):

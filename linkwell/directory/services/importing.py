@@ -12,7 +12,6 @@ With ``atomic=True`` everything is one transaction and any bad record loads noth
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -54,6 +53,7 @@ from linkwell.hsds.structure import (
 )
 
 from ..search import among
+from .bulk import count_existing, insert_pairs, upsert_rows
 from .indexing import search_documents_rebuild
 
 # Records per batch (one transaction, one upsert per table). Larger batches mean fewer commits
@@ -116,11 +116,23 @@ class _Flat:
     top_table: str = ""
 
 
+@lru_cache(maxsize=256)
 def _attname(table: str, column: str) -> str:
     for col in columns(table):
         if col.name == column:
             return col.attname
     raise KeyError(f"{table}.{column}")
+
+
+@lru_cache(maxsize=64)
+def _arrays(table: str) -> tuple[tuple[str, str, str], ...]:
+    """The arrays nested under an object of the table: (JSON key, child table, reference)."""
+    arrays = list(ARRAYS.get(table, []))
+    if table == "organization":
+        arrays.append(("services", "service", "organization_id"))
+    if table == "taxonomy":
+        arrays.append(("taxonomy_terms", "taxonomy_term", "taxonomy_id"))  # UK profile
+    return tuple(arrays)
 
 
 _VALID_FACTS: dict[str, frozenset[str]] = {
@@ -148,13 +160,19 @@ def _fact_value(code: str, value: Any, where: str) -> str:
 def _linkwell_code(obj: dict[str, Any]) -> str | None:
     for candidate in (obj.get("taxonomy_term_id"), (obj.get("taxonomy_term") or {}).get("id")):
         if isinstance(candidate, str):
-            try:
-                code = lt.CODE_BY_TERM_ID.get(uuid.UUID(candidate))
-            except ValueError:
-                continue
+            code = _code_of_term(candidate)
             if code:
                 return code
     return None
+
+
+@lru_cache(maxsize=1024)
+def _code_of_term(term_id: str) -> str | None:
+    """The Linkwell fact a taxonomy term id stands for (a directory names a handful of terms)."""
+    try:
+        return lt.CODE_BY_TERM_ID.get(uuid.UUID(term_id))
+    except ValueError:
+        return None
 
 
 def _flatten(
@@ -171,19 +189,15 @@ def _flatten(
     """
     if not isinstance(obj, dict):
         raise FieldProblem(f"{where}: expected an object, got {type(obj).__name__}")
-    raw = obj
+    fill: dict[str, Any] | None = None
     if parent is not None:
         ref, parent_id, parent_table = parent
-        extra: dict[str, Any] = {}
-        if ref in ("link_id", "resource_id"):
-            kind_key = "link_entity" if ref == "link_id" else "resource_type"
-            if obj.get(kind_key) is None:
-                extra[kind_key] = parent_table
-        if obj.get(ref) is None:
-            extra[ref] = str(parent_id)
-        if extra:
-            raw = {**obj, **extra}
-    row = clean_row(table, raw, where=where, from_text=False)
+        fill = {ref: parent_id}
+        if ref == "link_id":
+            fill["link_entity"] = parent_table
+        elif ref == "resource_id":
+            fill["resource_type"] = parent_table
+    row = clean_row(table, obj, where=where, from_text=False, fill=fill)
     oid: uuid.UUID = row["id"]
     earlier = flat.rows.get((table, oid))
     if earlier is not None:
@@ -193,12 +207,7 @@ def _flatten(
         row = earlier
     else:
         flat.rows[(table, oid)] = row
-    arrays = list(ARRAYS.get(table, []))
-    if table == "organization":
-        arrays.append(("services", "service", "organization_id"))
-    if table == "taxonomy":
-        arrays.append(("taxonomy_terms", "taxonomy_term", "taxonomy_id"))  # UK profile
-    for key, child, ref in arrays:
+    for key, child, ref in _arrays(table):
         items = obj.get(key)
         if items is None:
             continue
@@ -228,7 +237,10 @@ def _flatten(
                 code = _linkwell_code(attribute) if isinstance(attribute, dict) else None
                 if code and table == "service":
                     value = _fact_value(code, attribute.get("value"), f"{where}.attributes[{i}]")
-                    flat.facts.setdefault(oid, lt.ServiceFacts()).add(code, value)
+                    facts = flat.facts.get(oid)
+                    if facts is None:
+                        facts = flat.facts[oid] = lt.ServiceFacts()
+                    facts.add(code, value)
                     continue
                 _flatten(
                     "attribute",
@@ -303,83 +315,6 @@ def _parse_verified(row: dict[str, Any]) -> dt.datetime:
         if day is not None:
             return dt.datetime.combine(day, dt.time(12), tzinfo=LONDON)
     return timezone.now()
-
-
-def _converter(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-arg]
-    """A cheap value adapter for executemany; Django's per-value preparation is the slow part."""
-    vendor = connection.vendor
-    if isinstance(field, models.UUIDField) or (
-        isinstance(field, models.ForeignKey) and isinstance(field.target_field, models.UUIDField)
-    ):
-        if vendor == "sqlite":
-            return lambda v: None if v is None else v.hex
-        return lambda v: v
-    if isinstance(field, models.DateTimeField):
-        # Most rows of a batch carry the same moments (the import's time, one verified date):
-        # adapt each distinct value once. ``connection`` is looked up once, not per value.
-        adapt = connection.ops.adapt_datetimefield_value
-        seen: dict[dt.datetime, Any] = {}
-
-        def datetime_value(v: dt.datetime | None) -> Any:
-            if v is None:
-                return None
-            if v not in seen:
-                seen[v] = adapt(v)
-            return seen[v]
-
-        return datetime_value
-    if isinstance(field, models.JSONField):
-        return lambda v: "[]" if v == [] else json.dumps(v)
-    return lambda v: v
-
-
-def _upsert(
-    model: type[models.Model],
-    rows: Iterable[dict[str, Any]],
-    attnames: list[str],
-    *,
-    key: str,
-    update: bool = True,
-) -> None:
-    """INSERT ... ON CONFLICT (key) DO UPDATE (or NOTHING) for many rows in one executemany.
-
-    The values have been checked already (clean_row, _fact_value); this only writes them. Both
-    SQLite (3.24+) and PostgreSQL speak this statement.
-    """
-    by_att = {f.attname: f for f in model._meta.concrete_fields}
-    # Columns the data does not carry (Linkwell's own, e.g. edits_need_review) get their model
-    # default on insert and are never overwritten by a re-import.
-    defaults = {
-        f.attname: f.get_default()
-        for f in model._meta.concrete_fields
-        if f.attname not in attnames and f.has_default()
-    }
-    insert_atts = [*attnames, *defaults]
-    fields = [by_att[a] for a in insert_atts]
-    convert = [_converter(f) for f in fields]
-    qn = connection.ops.quote_name
-    cols = [qn(str(f.column)) for f in fields]
-    updated = [qn(str(by_att[a].column)) for a in attnames if a != key]
-    key_column = qn(str(by_att[key].column))
-    action = (
-        "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updated)
-        if update
-        else "DO NOTHING"
-    )
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(cols)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(cols))}) ON CONFLICT ({key_column}) {action}"
-    )
-    values = [
-        tuple(
-            c(row[a] if a in row else defaults.get(a))
-            for c, a in zip(convert, insert_atts, strict=True)
-        )
-        for row in rows
-    ]
-    if values:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, values)
 
 
 class _Importer:
@@ -498,14 +433,13 @@ class _Importer:
             rows = rows_by_table.get(table)
             if not rows:
                 continue
-            ids = list(rows)
-            before = set(model.objects.filter(id__in=among(ids)).values_list("id", flat=True))
+            before = count_existing(model, rows)
             attnames = [c.attname for c in columns(table)] + ["linkwell_updated_at"]
             for row in rows.values():
                 row["linkwell_updated_at"] = now
-            _upsert(model, rows.values(), attnames, key="id")
-            self.report.updated[table] += len(before)
-            self.report.created[table] += len(ids) - len(before)
+            upsert_rows(model, rows.values(), attnames, key="id")
+            self.report.updated[table] += before
+            self.report.created[table] += len(rows) - before
         services = rows_by_table.get("service", {})
         self._profiles(services, rows_by_table, facts)
         self.affected_services |= set(services) | set(facts)
@@ -524,10 +458,38 @@ class _Importer:
         rows_by_table: dict[str, dict[uuid.UUID, dict[str, Any]]],
         facts: dict[uuid.UUID, lt.ServiceFacts],
     ) -> None:
+        """Each service's profile, needs and modes: written once per batch, in bulk.
+
+        A service new to the directory gets a profile from its HSDS fields (cost, access and
+        verification as they read); an existing profile keeps its values. Linkwell facts carried
+        as attributes then set the facts they name, and replace the needs or modes they list.
+        """
         amounts: dict[uuid.UUID, list[float]] = defaultdict(list)
         for row in rows_by_table.get("cost_option", {}).values():
             if row.get("service_id") and row.get("amount") is not None:
                 amounts[row["service_id"]].append(row["amount"])
+        fields = [
+            "eligibility_communities",
+            "areas_served",
+            "access",
+            "cost",
+            "capacity",
+            "typical_wait_days",
+            "verified_at",
+        ]
+        # The profiles the facts change, as they are now (plain rows, not model instances:
+        # building 2,000 instances a batch was a fifth of the import's time).
+        current = (
+            {
+                row["service_id"]: row
+                for row in ServiceProfile.objects.filter(service_id__in=among(facts)).values(
+                    "service_id", "review_status", *fields
+                )
+            }
+            if facts
+            else {}
+        )
+        stamp = timezone.now()
         new_profiles = []
         for sid, row in services.items():
             if sid in amounts:
@@ -538,19 +500,21 @@ class _Importer:
                 cost = Cost.UNKNOWN
             process = (row.get("application_process") or "").lower()
             access = Access.REFERRAL_NEEDED if "referral" in process else Access.SELF_REFERRAL
-            new_profiles.append(
-                {
-                    "service_id": sid,
-                    "cost": cost,
-                    "access": access,
-                    "verified_at": _parse_verified(row),
-                    "eligibility_communities": [],
-                    "areas_served": [],
-                    "review_status": "current",
-                    "updated_at": timezone.now(),
-                }
-            )
-        _upsert(
+            profile = {
+                "service_id": sid,
+                "cost": cost,
+                "access": access,
+                "verified_at": _parse_verified(row),
+                "eligibility_communities": [],
+                "areas_served": [],
+                "review_status": "current",
+                "updated_at": stamp,
+            }
+            if sid not in facts:
+                new_profiles.append(profile)  # inserted unless the service has one already
+            elif sid not in current:
+                current[sid] = {**profile, "capacity": None, "typical_wait_days": None}
+        upsert_rows(
             ServiceProfile,
             new_profiles,
             [
@@ -568,24 +532,6 @@ class _Importer:
         )
         if not facts:
             return
-        fields = [
-            "eligibility_communities",
-            "areas_served",
-            "access",
-            "cost",
-            "capacity",
-            "typical_wait_days",
-            "verified_at",
-        ]
-        # Plain rows, not model instances: building 2,000 instances a batch was a fifth of the
-        # import's time.
-        current = {
-            row["service_id"]: row
-            for row in ServiceProfile.objects.filter(service_id__in=among(facts)).values(
-                "service_id", "review_status", *fields
-            )
-        }
-        stamp = timezone.now()
         profiles: list[dict[str, Any]] = []
         needs: list[tuple[uuid.UUID, str]] = []
         modes: list[tuple[uuid.UUID, str]] = []
@@ -614,15 +560,7 @@ class _Importer:
                 if code in f.values:
                     profile[code] = int(f.values[code])
             if "verified_at" in f.values:
-                raw = f.values["verified_at"]
-                moment = parse_datetime(raw)
-                if moment is None:
-                    day = parse_date(raw)
-                    assert day is not None  # checked in _fact_value
-                    moment = dt.datetime.combine(day, dt.time(12), tzinfo=LONDON)
-                elif timezone.is_naive(moment):
-                    moment = moment.replace(tzinfo=LONDON)
-                profile["verified_at"] = moment
+                profile["verified_at"] = _fact_moment(f.values["verified_at"])
             profiles.append(profile)
             if f.lists["need"]:
                 replace_needs.append(sid)
@@ -630,29 +568,29 @@ class _Importer:
             if f.lists["delivery_mode"]:
                 replace_modes.append(sid)
                 modes += [(sid, m) for m in f.lists["delivery_mode"]]
-        _upsert(
+        upsert_rows(
             ServiceProfile,
             profiles,
             ["service_id", "review_status", "updated_at", *fields],
             key="service_id",
         )
         ServiceNeed.objects.filter(service_id__in=among(replace_needs)).delete()
-        _insert_pairs(ServiceNeed, "need", needs)
+        insert_pairs(ServiceNeed, "need", needs)
         ServiceDeliveryMode.objects.filter(service_id__in=among(replace_modes)).delete()
-        _insert_pairs(ServiceDeliveryMode, "mode", modes)
+        insert_pairs(ServiceDeliveryMode, "mode", modes)
 
 
-def _insert_pairs(model: type[models.Model], column: str, pairs: list[tuple[Any, str]]) -> None:
-    if not pairs:
-        return
-    qn = connection.ops.quote_name
-    to_db = _converter(next(f for f in model._meta.concrete_fields if f.attname == "service_id"))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {qn(model._meta.db_table)} (service_id, {qn(column)}) "  # noqa: S608
-            "VALUES (%s, %s)",
-            [(to_db(sid), value) for sid, value in pairs],
-        )
+@lru_cache(maxsize=256)
+def _fact_moment(raw: str) -> dt.datetime:
+    """A verified_at fact (checked by _fact_value) as an aware moment; a date alone is noon."""
+    moment = parse_datetime(raw)
+    if moment is None:
+        day = parse_date(raw)
+        assert day is not None  # checked in _fact_value
+        return dt.datetime.combine(day, dt.time(12), tzinfo=LONDON)
+    if timezone.is_naive(moment):
+        return moment.replace(tzinfo=LONDON)
+    return moment
 
 
 # After an import this large the planner's statistics are out of date: PostgreSQL would plan

@@ -1,7 +1,11 @@
 """Keeping the full-text search document of each service current.
 
-The database's own index (FTS5 triggers on SQLite, the GIN expression index on PostgreSQL) follows
-ServiceSearchDocument, so writing that row is all a change needs.
+The database's own index (FTS5 triggers on SQLite, the GIN index on the stored tsvector on
+PostgreSQL) follows ServiceSearchDocument, so writing that row is all a change needs.
+
+The rows are read with plain SQL, ids kept in the database's own form (text on SQLite, uuid on
+PostgreSQL), and written in bulk: an import rebuilds the documents of 100,000 services, and
+Django's per-value conversions were most of that work.
 """
 
 from __future__ import annotations
@@ -9,35 +13,41 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 
 from linkwell.common.needs import NEED_LABELS
-from linkwell.directory.models import (
-    Address,
-    Attribute,
-    Service,
-    ServiceAtLocation,
-    ServiceNeed,
-)
-from linkwell.directory.search import among
+from linkwell.directory.models import Service, ServiceSearchDocument
 from linkwell.directory.signals import services_changed
+
+from .bulk import ids_param, upsert_rows
 
 CHUNK = 2000
 FACTS = ("status", "minimum_age", "maximum_age", "verified_at", "cost", "access")
-UPSERT = (
-    "INSERT INTO directory_servicesearchdocument (service_id, name, body, "  # noqa: S608  # constant
-    + ", ".join(FACTS)
-    + ") VALUES (%s, %s, %s, "
-    + ", ".join(["%s"] * len(FACTS))
-    + ") ON CONFLICT (service_id) DO UPDATE SET name = excluded.name, body = excluded.body, "
-    + ", ".join(f"{c} = excluded.{c}" for c in FACTS)
-)
+COLUMNS = ("service_id", "name", "body", *FACTS, "needs", "modes")
 
 
 def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
     for i in range(0, len(ids), CHUNK):
         yield ids[i : i + CHUNK]
+
+
+def tokens(values: Iterable[str]) -> str:
+    """Codes as the search document keeps them: "|money|food|", or "" for none.
+
+    A filter on any of several codes is then a substring test per code in the row already read
+    (search.py's ``has_token``), instead of a probe into another table per text match.
+    """
+    values = list(values)
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def _rows(sql: str, ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    where, param = ids_param(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=where), [param])
+        return cursor.fetchall()
 
 
 @transaction.atomic
@@ -49,87 +59,95 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     carries the facts searches filter on (see ServiceSearchDocument).
     """
     written = 0
-    sqlite = connection.vendor == "sqlite"
-    adapt = connection.ops.adapt_datetimefield_value
     wanted = sorted(set(service_ids))
     for ids in _chunks(wanted):
-        services = list(
-            Service.objects.filter(id__in=among(ids)).values(
-                "id",
-                "name",
-                "alternate_name",
-                "description",
-                "eligibility_description",
-                "organization__name",
-                "status",
-                "minimum_age",
-                "maximum_age",
-                "profile__verified_at",
-                "profile__cost",
-                "profile__access",
-            )
+        services = _rows(
+            "SELECT s.id, s.name, s.alternate_name, s.description, s.eligibility_description, "
+            "o.name, s.status, s.minimum_age, s.maximum_age, p.verified_at, p.cost, p.access "
+            "FROM directory_service s "
+            "LEFT JOIN directory_organization o ON o.id = s.organization_id "
+            "LEFT JOIN directory_serviceprofile p ON p.service_id = s.id "
+            "WHERE s.id IN {ids} ORDER BY s.id",
+            ids,
         )
-        needs: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for sid, need in ServiceNeed.objects.filter(service_id__in=among(ids)).values_list(
-            "service_id", "need"
+        needs: dict[Any, list[str]] = defaultdict(list)
+        for sid, need in _rows(
+            "SELECT service_id, need FROM directory_serviceneed "
+            "WHERE service_id IN {ids} ORDER BY service_id, id",
+            ids,
         ):
-            needs[sid].append(NEED_LABELS.get(need, need))
-        places: dict[uuid.UUID, list[str]] = defaultdict(list)
-        sal_rows = ServiceAtLocation.objects.filter(service_id__in=among(ids)).values_list(
-            "service_id", "location_id", "location__name"
-        )
-        by_location: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for sid, lid, lname in sal_rows:
-            if sid is None:
-                continue
+            needs[sid].append(need)
+        modes: dict[Any, list[str]] = defaultdict(list)
+        for sid, mode in _rows(
+            "SELECT service_id, mode FROM directory_servicedeliverymode "
+            "WHERE service_id IN {ids} ORDER BY service_id, id",
+            ids,
+        ):
+            modes[sid].append(mode)
+        places: dict[Any, list[str]] = defaultdict(list)
+        by_location: dict[Any, list[Any]] = defaultdict(list)
+        for sid, lid, lname in _rows(
+            "SELECT sal.service_id, sal.location_id, l.name FROM directory_serviceatlocation sal "
+            "LEFT JOIN directory_location l ON l.id = sal.location_id "
+            "WHERE sal.service_id IN {ids} ORDER BY sal.service_id, sal.id",
+            ids,
+        ):
             if lname:
                 places[sid].append(lname)
             if lid:
                 by_location[lid].append(sid)
-        for lid, city, region in Address.objects.filter(
-            location_id__in=among(by_location)
-        ).values_list("location_id", "city", "region"):
-            for sid in by_location[lid]:
-                places[sid] += [p for p in (city, region) if p]
-        terms: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for link_id, term in Attribute.objects.filter(
-            link_id__in=among(ids), taxonomy_term__isnull=False
-        ).values_list("link_id", "taxonomy_term__name"):
-            if link_id is not None:
-                terms[link_id].append(term)
+        if by_location:
+            locations = [uuid.UUID(str(lid)) for lid in by_location]
+            for lid, city, region in _rows(
+                "SELECT location_id, city, region FROM directory_address "
+                "WHERE location_id IN {ids} ORDER BY location_id, id",
+                locations,
+            ):
+                for sid in by_location[lid]:
+                    places[sid] += [p for p in (city, region) if p]
+        terms: dict[Any, list[str]] = defaultdict(list)
+        for link_id, term in _rows(
+            "SELECT a.link_id, t.name FROM directory_attribute a "
+            "JOIN directory_taxonomyterm t ON t.id = a.taxonomy_term_id "
+            "WHERE a.link_id IN {ids} ORDER BY a.link_id, a.id",
+            ids,
+        ):
+            terms[link_id].append(term)
         docs = []
-        for s in services:
-            sid = s["id"]
-            name = " ".join(p for p in (s["name"], s["alternate_name"]) if p)
+        for sid, name, alternate, description, eligibility, org, *facts in services:
             body = " ".join(
                 p
                 for p in (
-                    s["description"],
-                    s["eligibility_description"],
-                    s["organization__name"],
-                    " ".join(needs[sid]),
+                    description,
+                    eligibility,
+                    org,
+                    " ".join(NEED_LABELS.get(n, n) for n in needs[sid]),
                     " ".join(terms[sid]),
                     " ".join(dict.fromkeys(places[sid])),
                 )
                 if p
             )
-            verified = s["profile__verified_at"]
             docs.append(
                 (
-                    sid.hex if sqlite else sid,
-                    name,
+                    sid,
+                    " ".join(p for p in (name, alternate) if p),
                     body,
-                    s["status"],
-                    s["minimum_age"],
-                    s["maximum_age"],
-                    None if verified is None else adapt(verified),
-                    s["profile__cost"],
-                    s["profile__access"],
+                    *facts,
+                    tokens(needs[sid]),
+                    tokens(modes[sid]),
                 )
             )
-        # One prepared upsert for the chunk (the database's full-text index follows the rows).
-        with connection.cursor() as cursor:
-            cursor.executemany(UPSERT, docs)
+        # One bulk upsert for the chunk, in the order of the ids (on SQLite a document's id is
+        # its FTS5 rowid, which breaks ties between equal scores); the database's full-text index
+        # follows the rows.
+        upsert_rows(
+            ServiceSearchDocument,
+            [dict(zip(COLUMNS, doc, strict=True)) for doc in docs],
+            COLUMNS,
+            key="service_id",
+            raw=True,
+            keep_order=True,
+        )
         written += len(docs)
     services_changed.send(sender=Service, service_ids=wanted)
     return written

@@ -185,3 +185,31 @@ def test_text_search_applies_every_filter_as_the_listing_does(filters):
     assert listed, "each filter keeps at least one service"
     assert set(names(service_search(query="advice", filters=filters))) == listed
     assert service_search(query="advice", filters=filters).total == len(listed)
+
+
+def test_text_search_follows_needs_and_modes_changed_without_reindexing():
+    """The needs and modes copied onto the search document follow their tables, however
+    those are written (here directly, without rebuilding the document)."""
+    from linkwell.directory.models import ServiceDeliveryMode, ServiceNeed, ServiceSearchDocument
+
+    service = make_service("Debt advice", needs=("money",), modes=("telephone",))
+    make_service("Debt clinic", needs=("housing",), modes=("video",))
+    by_need = ServiceFilters(needs=("money", "food"))
+    by_mode = ServiceFilters(delivery_modes=("face_to_face",))
+    assert names(service_search(query="debt", filters=by_need)) == ["Debt advice"]
+    assert service_search(query="debt", filters=by_mode).total == 0
+
+    ServiceNeed.objects.filter(service=service).delete()
+    assert service_search(query="debt", filters=by_need).total == 0
+    ServiceNeed.objects.create(service=service, need="food")
+    ServiceDeliveryMode.objects.create(service=service, mode="face_to_face")
+    assert names(service_search(query="debt", filters=by_need)) == ["Debt advice"]
+    assert names(service_search(query="debt", filters=by_mode)) == ["Debt advice"]
+    ServiceDeliveryMode.objects.filter(service=service, mode="telephone").update(mode="video")
+    assert (
+        service_search(query="debt", filters=ServiceFilters(delivery_modes=("video",))).total == 2
+    )
+    document = ServiceSearchDocument.objects.get(service=service)
+    assert (document.needs, document.modes) == ("|food|", "|video|face_to_face|")  # row order
+    # A code that is part of another code is not a match ("face" is not "face_to_face").
+    assert service_search(query="debt", filters=ServiceFilters(delivery_modes=("face",))).total == 0

@@ -1,0 +1,175 @@
+"""A batch import writes in bulk (executemany per table on SQLite, COPY into a temporary table
+on PostgreSQL from 50 rows); the same data imported one record at a time (one-row statements)
+must leave the same directory and the same search results."""
+
+import datetime as dt
+import json
+import random
+import uuid
+
+import pytest
+from django.apps import apps
+
+from linkwell.directory.models import HSDS_MODELS, ServiceSearchDocument
+from linkwell.directory.selectors import Origin, ServiceFilters, service_search
+from linkwell.directory.services import hsds_import
+from linkwell.hsds import linkwell_terms as lt
+
+pytestmark = pytest.mark.django_db
+
+NEEDS = ["money", "housing", "loneliness", "food", "employment"]
+MODES = ["face_to_face", "telephone", "video", "home_visit"]
+WORDS = ["debt", "advice", "walking", "club", "food", "pantry", "housing", "repairs", "yoga"]
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+LEEDS = Origin(53.7997, -1.5492)
+
+
+def _id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _data(rng: random.Random, services: int) -> list[dict]:
+    orgs = [{"id": _id(rng), "name": f"Trust {i}", "description": "A charity."} for i in range(20)]
+    out: list[dict] = list(orgs)
+    for n in range(services):
+        sid = _id(rng)
+        facts = lt.ServiceFacts()
+        for need in rng.sample(NEEDS, k=rng.choice([1, 2])):
+            facts.add("need", need)
+        for mode in rng.sample(MODES, k=2):
+            facts.add("delivery_mode", mode)
+        facts.add("access", rng.choice(["self_referral", "referral_needed"]))
+        if n % 3:
+            facts.add("cost", rng.choice(["free", "paid"]))
+        if n % 4:
+            facts.add("verified_at", "2026-06-01")
+        if n % 5 == 0:
+            facts.add("capacity", "12")
+        service = {
+            "id": sid,
+            "organization_id": rng.choice(orgs)["id"],
+            "name": f"{' '.join(rng.sample(WORDS, k=2)).title()} {n}",
+            "status": rng.choice(["active", "active", "inactive"]),
+            "description": " ".join(rng.choices(WORDS, k=8)),
+            "phones": [{"id": _id(rng), "number": "0113 496 0000"}],
+            "languages": [{"id": _id(rng), "code": rng.choice(["en", "ur", "pl"])}],
+            "schedules": [{"id": _id(rng), "freq": "WEEKLY", "byday": rng.choice(["MO", "TU"])}],
+            "service_at_locations": [
+                {
+                    "id": _id(rng),
+                    "location": {
+                        "id": _id(rng),
+                        "location_type": "physical",
+                        "name": f"Venue {n}",
+                        "latitude": 53.80 + rng.uniform(-0.1, 0.1),
+                        "longitude": -1.55 + rng.uniform(-0.15, 0.15),
+                        "addresses": [
+                            {"id": _id(rng), "address_1": "1 High Street", "city": "Leeds",
+                             "region": rng.choice(["Armley", "Otley"]),
+                             "state_province": "West Yorkshire", "postal_code": "LS1 1AA",
+                             "country": "GB", "address_type": "physical"}
+                        ],
+                    },
+                }
+            ],
+            "attributes": lt.facts_to_attributes(sid, facts),
+        }  # fmt: skip
+        if n % 4 == 0:
+            service["assured_date"] = "2026-05-01"  # the profile's verification without a fact
+        if n % 2:
+            service["minimum_age"] = rng.choice([16, 18])
+        if n % 7 == 0:
+            service["cost_options"] = [{"id": _id(rng), "amount": 3.5}]
+            service["application_process"] = "A referral from your GP"
+        out.append(service)
+    return out
+
+
+def _changes(rng: random.Random, data: list[dict]) -> list[dict]:
+    """Updates of existing records by id, new facts, bad records and new services."""
+    services = [d for d in data if "status" in d]
+    out = []
+    for i, service in enumerate(services[:60]):
+        changed = json.loads(json.dumps(service))
+        changed["name"] += " renamed"
+        if i % 2:
+            changed["attributes"] = lt.facts_to_attributes(
+                changed["id"],
+                lt.ServiceFacts(
+                    lists={"need": ["food"], "delivery_mode": ["video"], "community": [],
+                           "area_served": ["Leeds"]},
+                    values={"cost": "free"},
+                ),
+            )  # fmt: skip
+        else:
+            del changed["attributes"]
+        out.append(changed)
+    out.append({**services[61], "minimum_age": "eighteen"})
+    out.append({**services[62], "organization_id": str(uuid.UUID(int=7)), "name": "Orphan"})
+    out += _data(rng, 30)  # 20 new organizations and 30 new services
+    return out
+
+
+def _snapshot() -> dict:
+    content = {}
+    for model in apps.get_app_config("directory").get_models():
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.attname not in ("linkwell_updated_at", "updated_at", "created_at")
+            and not (f.primary_key and f.get_internal_type() == "BigAutoField")
+        ]
+        content[model.__name__] = sorted(
+            map(repr, model.objects.values_list(*fields))  # type: ignore[attr-defined]
+        )
+    results = {}
+    for query in ["debt", "club food", "advice", "renamed", "yoga"]:
+        for label, options in {
+            "text": {},
+            "filters": {"filters": ServiceFilters(cost="free", delivery_modes=("video",), age=30)},
+            "needs": {"filters": ServiceFilters(needs=("money", "food"), language="ur")},
+            "hidden": {"include_hidden": True},
+            "distance": {"origin": LEEDS, "filters": ServiceFilters(max_distance_km=5)},
+        }.items():
+            result = service_search(query=query, now=NOW, limit=50, **options)  # type: ignore[arg-type]
+            results[f"{query} {label}"] = (
+                result.total,
+                [(str(h.service.id), round(h.score or 0, 6), h.distance_km) for h in result.hits],
+            )
+    return {"content": content, "search": results}
+
+
+def _import_all(tmp_path, batch_size: int) -> list:
+    rng = random.Random(5)
+    first = _data(rng, 240)
+    reports = []
+    for name, data in (("first.json", first), ("changes.json", _changes(rng, first))):
+        path = tmp_path / name
+        path.write_text(json.dumps(data))
+        report = hsds_import(source=str(path), batch_size=batch_size)
+        reports.append(
+            (report.records, report.loaded, report.problems, report.warnings,
+             dict(report.created), dict(report.updated))
+        )  # fmt: skip
+    return reports
+
+
+def _empty_directory() -> None:
+    for model in reversed(list(HSDS_MODELS.values())):
+        model.objects.all().delete()
+    assert not ServiceSearchDocument.objects.exists()
+
+
+def test_bulk_import_gives_the_same_directory_and_search_as_one_record_at_a_time(tmp_path):
+    one_by_one = _import_all(tmp_path, batch_size=1)
+    expected = _snapshot()
+    _empty_directory()
+    bulk = _import_all(tmp_path, batch_size=500)
+    assert bulk == one_by_one
+    got = _snapshot()
+    assert got["content"] == expected["content"]
+    assert got["search"] == expected["search"]
+    # The data exercise what they should: updates, refusals, facts and every kind of search.
+    assert bulk[1][5]["service"] == 60 and len(bulk[1][2]) == 2
+    assert expected["content"]["ServiceNeed"] and expected["content"]["ServiceProfile"]
+    assert all(total for total, _ in expected["search"].values() if total is not None)
