@@ -8,19 +8,25 @@ from .merge import merge_candidates_default_keep, person_merge
 from .records import (
     IDENTITY_FIELDS,
     PERSON_FIELDS,
+    NewPerson,
     consent_record,
     person_create,
+    person_insert,
+    person_new,
     person_update,
 )
 
 __all__ = [
     "IDENTITY_FIELDS",
     "PERSON_FIELDS",
+    "NewPerson",
     "consent_record",
     "duplicate_keep_apart",
     "merge_candidates_default_keep",
     "person_create",
     "person_flag_duplicates",
+    "person_insert",
     "person_merge",
+    "person_new",
     "person_update",
 ]

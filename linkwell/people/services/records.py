@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -103,12 +104,18 @@ def _check_deprivation_decile(person: Person) -> None:
 # never spoils the caller's transaction.
 
 
-def person_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Person:
-    """Create a person's record (NHS number and postcode normalised), audited as "create".
+@dataclass(frozen=True)
+class NewPerson:
+    """A new person's record, checked and ready to save (``person_new``), not yet written."""
 
-    Also runs the duplicate check (``person_flag_duplicates``), so a possible duplicate is flagged
-    for review however the record arrived; ``person_update`` runs it again when identity changes.
-    """
+    person: Person
+    # The fields given a value, named on the audit row (never their values).
+    given: list[str]
+
+
+def person_new(*, given_name: str, family_name: str, **fields: Any) -> NewPerson:
+    """Check a new person's details (NHS number and postcode normalised) without touching the
+    database, for ``person_insert``. Refuses bad input with ValidationError."""
     cleaned = _clean_person_fields({"given_name": given_name, "family_name": family_name, **fields})
     person = Person(**cleaned)
     _check_date_of_birth(person)
@@ -121,17 +128,31 @@ def person_create(*, actor: Any, given_name: str, family_name: str, **fields: An
     # database still enforces it.
     person.full_clean(exclude=exclude, validate_constraints=False)
     _check_deprivation_decile(person)
+    return NewPerson(person, sorted(k for k, v in cleaned.items() if v not in ("", None)))
+
+
+def person_insert(*, new: NewPerson, actor: Any) -> Person:
+    """Write a record checked by ``person_new``, audited as "create", and run the duplicate check
+    (``person_flag_duplicates``). Callers that hold a write transaction (referral intake: on
+    SQLite it holds the database's write lock) check the details first and insert inside it."""
+    person = new.person
     with transaction.atomic(savepoint=False):
         person.save()
         audit_log(
-            action="create",
-            obj=person,
-            person=person,
-            actor=actor,
-            detail={"fields": sorted(k for k, v in cleaned.items() if v not in ("", None))},
+            action="create", obj=person, person=person, actor=actor, detail={"fields": new.given}
         )
         person_flag_duplicates(person=person, actor=actor)
     return person
+
+
+def person_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Person:
+    """Create a person's record (NHS number and postcode normalised), audited as "create".
+
+    Also runs the duplicate check (``person_flag_duplicates``), so a possible duplicate is flagged
+    for review however the record arrived; ``person_update`` runs it again when identity changes.
+    """
+    new = person_new(given_name=given_name, family_name=family_name, **fields)
+    return person_insert(new=new, actor=actor)
 
 
 @transaction.atomic

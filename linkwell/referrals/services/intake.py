@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from linkwell.common.working_days import add_working_days
 from linkwell.notifications.models import AlertKind
 from linkwell.notifications.services import alert_create
 from linkwell.people.models import ConsentMethod, ConsentPurpose, Person
-from linkwell.people.services import consent_record, person_create
+from linkwell.people.services import NewPerson, consent_record, person_insert, person_new
 
 from ..models import IdempotencyRecord, Referral, ReferralSource, SelfReferralAttempt, Urgency
 from ..risk import find_risk_words
@@ -81,7 +82,7 @@ def referral_create(
     chain's lock is not held while the duplicate check and the inserts run.
     """
     with audit_batch():
-        return _referral_create(
+        prepared = _referral_prepare(
             actor=actor,
             source=source,
             reason=reason,
@@ -98,9 +99,21 @@ def referral_create(
             referrer_name=referrer_name,
             referrer_contact=referrer_contact,
         )
+        return _referral_write(prepared, actor=actor)
 
 
-def _referral_create(
+@dataclass
+class _PreparedReferral:
+    """A referral checked and built by ``_referral_prepare``, written by ``_referral_write``."""
+
+    referral: Referral
+    # Exactly one of the two: a record already on the register, or a new one to insert.
+    person: Person | None
+    new_person: NewPerson | None
+    risk_words: list[str]
+
+
+def _referral_prepare(
     *,
     actor: Any,
     source: str,
@@ -117,9 +130,11 @@ def _referral_create(
     referring_organisation: Organisation | None = None,
     referrer_name: str = "",
     referrer_contact: str = "",
-) -> Referral:
-    """referral_create's body, for callers that already hold a transaction and an audit batch
-    (the API, which adds its idempotency record in the same transaction)."""
+) -> _PreparedReferral:
+    """Every check of referral_create, and the referral built, before anything is written: the
+    API runs this before its write transaction opens (on SQLite that transaction holds the
+    database's write lock from its first statement), so the lock covers the writes alone. Reads
+    only (the reference's uniqueness, a chosen person's current record)."""
     if actor is not None and getattr(actor, "role", None) not in REFERRING_ROLES:
         raise Forbidden("Your role cannot make referrals.")
     source = _choice(source, ReferralSource.values, "source", "The referral source")
@@ -193,23 +208,12 @@ def _referral_create(
     days = min(days, _rule("REFERRAL_RESPONSE_WORKING_DAYS"))
     response_due = _response_due(timezone.localdate(), days)
 
+    new_person = None
     if person is None:
-        # person_create also runs person_flag_duplicates: possible duplicates go to a link
-        # worker's review list, never merged automatically.
-        person = person_create(actor=actor, **(person_details or {}))
-    consent_record(
-        person=person,
-        purpose=ConsentPurpose.SUPPORT,
-        given=True,
-        actor=actor,
-        method=ConsentMethod.ONLINE if source == ReferralSource.SELF else ConsentMethod.REFERRER,
-        note=f"Agreed to be referred and contacted (referral {reference}).",
-    )
+        new_person = person_new(**(person_details or {}))
 
-    now = timezone.now()
     referral = Referral(
         reference=reference,
-        person=person,
         source=source,
         referring_organisation=referring_organisation,
         referred_by=actor,
@@ -224,7 +228,7 @@ def _referral_create(
         risk_details=risk_details,
         consent_confirmed=True,
         status=TaskStatus.REQUESTED,
-        status_changed_at=now,
+        status_changed_at=timezone.now(),  # set again as it is written
         response_due=response_due,
     )
     # The related records are instances in hand and the reference was just found free. The
@@ -235,27 +239,62 @@ def _referral_create(
         exclude=["uuid", "reference", "person", "team", "referring_organisation", "referred_by"],
         validate_constraints=False,
     )
+    return _PreparedReferral(referral, person, new_person, list(words.all))
+
+
+def _referral_write(prepared: _PreparedReferral, *, actor: Any) -> Referral:
+    """Write a prepared referral: the new person's record (and its duplicate check), consent,
+    the referral, its first history row, the audit row and any risk alert. Runs inside the
+    caller's transaction and audit batch."""
+    referral = prepared.referral
+    if prepared.new_person is not None:
+        # person_insert also runs person_flag_duplicates: possible duplicates go to a link
+        # worker's review list, never merged automatically.
+        person = person_insert(new=prepared.new_person, actor=actor)
+    elif prepared.person is not None:
+        person = prepared.person
+    else:
+        raise ValueError("A prepared referral has a person on the register or a new person.")
+    consent_record(
+        person=person,
+        purpose=ConsentPurpose.SUPPORT,
+        given=True,
+        actor=actor,
+        method=(
+            ConsentMethod.ONLINE
+            if referral.source == ReferralSource.SELF
+            else ConsentMethod.REFERRER
+        ),
+        note=f"Agreed to be referred and contacted (referral {referral.reference}).",
+    )
+
+    now = timezone.now()
+    referral.person = person
+    referral.status_changed_at = now
     referral.save()
     _history(referral=referral, from_status="", to_status=TaskStatus.REQUESTED, actor=actor, at=now)
+    team = referral.team
     audit_log(
         action="create",
         obj=referral,
         person=person,
         actor=actor,
         detail={
-            "reference": reference,
-            "source": source,
+            "reference": referral.reference,
+            "source": referral.source,
             "team": str(team.uuid),
-            "risk_of_harm": risk_of_harm,
-            "safeguarding_concern": safeguarding_concern,
-            "risk_words": list(words.all),
+            "risk_of_harm": referral.risk_of_harm,
+            "safeguarding_concern": referral.safeguarding_concern,
+            "risk_words": prepared.risk_words,
         },
     )
-    if risk_of_harm or safeguarding_concern:
+    if referral.risk_of_harm or referral.safeguarding_concern:
         alert_create(
             recipients=_supervisors(team),
             kind=AlertKind.RISK,
-            message=f"A referral needs your attention today (possible risk): {reference}",
+            message=(
+                f"A referral needs your attention today (possible risk): {referral.reference}"
+            ),
             url=referral_url(referral),
             obj=referral,
         )
@@ -348,9 +387,9 @@ def referral_create_via_api(
     (user, key) makes the second insert fail, its transaction is rolled back (person, referral,
     audit rows and all) and the first request's referral is returned.
 
-    The key, the payload and the replay look-up are checked before the transaction opens, so
-    the write transaction (on SQLite it holds the database's write lock from its first
-    statement) covers only the intake itself.
+    The key, the payload, the replay look-up and every check of the referral and the person
+    (``_referral_prepare``) run before the transaction opens, so the write transaction (on SQLite
+    it holds the database's write lock from its first statement) covers only the writes.
     """
     key = (idempotency_key or "").strip()
     if not key:
@@ -362,9 +401,10 @@ def referral_create_via_api(
     if existing is not None:
         return existing, False
     kwargs = _api_kwargs(actor=actor, payload=payload)
+    prepared = _referral_prepare(actor=actor, **kwargs)
     try:
         with transaction.atomic(), audit_batch():
-            referral = _referral_create(actor=actor, **kwargs)
+            referral = _referral_write(prepared, actor=actor)
             IdempotencyRecord.objects.create(
                 key=key, user=actor, request_fingerprint=fingerprint, referral=referral
             )
