@@ -97,3 +97,30 @@ def test_a_new_team_replaces_the_cached_intake_team_at_once(world):
     first.organisation.save()
     assert intake_team() is not first
     assert intake_team().pk == first.pk
+
+
+def test_api_intake_checks_everything_before_its_write_transaction_opens(world, client):
+    """On SQLite the write transaction holds the database's write lock from its first statement:
+    the reference look-up and every check run before it, the person's insert comes first in it."""
+    _, token = api_token_create(user=world.referrer, name="t", actor=None)
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, token, body())
+    assert response.status_code == 201, response.content
+    sqls = [query["sql"] for query in queries.captured_queries]
+    # The test's own transaction turns the intake's BEGIN into its first savepoint.
+    opened = next(i for i, sql in enumerate(sqls) if sql.startswith("SAVEPOINT"))
+    assert any(
+        sql.startswith("SELECT") and 'FROM "referrals_referral"' in sql for sql in sqls[:opened]
+    )
+    assert sqls[opened + 1].startswith('INSERT INTO "people_person"')
+
+
+def test_api_intake_refuses_bad_details_without_opening_a_write_transaction(world, client):
+    _, token = api_token_create(user=world.referrer, name="t", actor=None)
+    data = json.loads(body())
+    data["person"]["nhs_number"] = "123"
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, token, json.dumps(data))
+    assert response.status_code == 400, response.content
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert not Referral.objects.exists()
