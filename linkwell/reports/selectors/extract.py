@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import (
+    BinaryField,
+    Exists,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, Team
@@ -20,13 +29,12 @@ from linkwell.cases.models import Episode
 from linkwell.people.models import Consent, ConsentPurpose
 from linkwell.referrals.models import Referral
 
-from .outcomes import paired_summaries
 from .scope import (
     PAIRED_MEASURES,
     ReportFilters,
     age_band_case,
     episodes_in_scope,
-    ethnic_group,
+    ethnic_group_case,
     london_month,
     plain_rows,
     report_scope,
@@ -61,20 +69,29 @@ def pseudonym(person_uuid: UUID) -> str:
     return hmac.new(key, person_uuid.bytes, hashlib.sha256).hexdigest()[:20]
 
 
-def _suppress_rare(rows: list[dict[str, Any]]) -> None:
+_COLUMN = {h: i for i, h in enumerate(EXTRACT_HEADERS)}
+
+
+def _suppress_rare(rows: list[list[Any]]) -> None:
     """Where fewer than 5 rows share a combination of age band, sex, ethnic group and decile,
-    blank the decile and ethnic group; if age band and sex alone are still rare, blank those."""
+    blank the decile and ethnic group; if age band and sex alone are still rare, blank those.
+    ``rows`` are lists of values in EXTRACT_HEADERS order; each combination is counted once over
+    all rows and only the rows of rare combinations are touched."""
     for fields_, blanked in (
         (QUASI_IDENTIFIERS, ("ethnic_group", "deprivation_decile")),
         (("age_band", "sex"), ("age_band", "sex")),
     ):
-        getter = itemgetter(*fields_)
-        keys = [getter(r) for r in rows]
+        getter = itemgetter(*(_COLUMN[f] for f in fields_))
+        keys = list(map(getter, rows))
         counts = Counter(keys)
+        rare = {key for key, n in counts.items() if n < 5}
+        if not rare:
+            continue
+        positions = [_COLUMN[f] for f in blanked]
         for r, key in zip(rows, keys, strict=True):
-            if counts[key] < 5:
-                for f in blanked:
-                    r[f] = SUPPRESSED_VALUE
+            if key in rare:
+                for i in positions:
+                    r[i] = SUPPRESSED_VALUE
 
 
 class WholeDaysBetween(Func):
@@ -122,23 +139,55 @@ class WholeDaysBetween(Func):
         return {"start": start, "end": end}
 
 
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
 def _pseudonymiser() -> Callable[[bytes], str]:
-    """``pseudonym`` for many people: the key is read and the HMAC keyed once."""
-    keyed = hmac.new(str(settings.LINKWELL["PSEUDONYM_KEY"]).encode(), digestmod=hashlib.sha256)
+    """``pseudonym`` for many people: the same HMAC-SHA256 (RFC 2104), with the key's inner and
+    outer hash states computed once and copied per person, which costs less than copying an
+    ``hmac`` object."""
+    key = str(settings.LINKWELL["PSEUDONYM_KEY"]).encode()
+    block = hashlib.sha256().block_size
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(block, b"\0")
+    inner_copy = hashlib.sha256(key.translate(_IPAD)).copy
+    outer_copy = hashlib.sha256(key.translate(_OPAD)).copy
 
     def sign(uuid_bytes: bytes) -> str:
-        h = keyed.copy()
-        h.update(uuid_bytes)
-        return h.hexdigest()[:20]
+        inner = inner_copy()
+        inner.update(uuid_bytes)
+        outer = outer_copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:20]
 
     return sign
 
 
 def _uuid_bytes(value: Any) -> bytes:
-    """A uuid column as read by ``plain_rows``: SQLite gives 32 hex digits, PostgreSQL a UUID."""
+    """A uuid column as read by ``plain_rows``: its 16 bytes (``UuidBytes`` on PostgreSQL), 32 hex
+    digits (SQLite) or a UUID."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, memoryview):
+        return value.tobytes()
     if isinstance(value, UUID):
         return value.bytes
     return bytes.fromhex(str(value).replace("-", ""))
+
+
+class UuidBytes(Func):
+    """A uuid column as the driver can hand over with the least work: PostgreSQL sends its 16
+    bytes (``uuid_send``, a bytea) instead of text parsed into a UUID object per row; SQLite keeps
+    uuids as 32 hex digits and returns them as they are."""
+
+    arity = 1
+    function = "uuid_send"
+    output_field = BinaryField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="%(expressions)s", **extra_context)
 
 
 def with_evaluation_consent(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
@@ -169,69 +218,64 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
     when the extract is made."""
     scope = report_scope(user)
     episodes = with_evaluation_consent(episodes_in_scope(scope=scope, filters=filters))
-    scores: dict[int, dict[str, Any]] = defaultdict(dict)
-    for ep, code, first, last in plain_rows(
-        paired_summaries(episodes).values_list(
-            "episode_id", "instrument_code", "first_score", "latest_score"
+    # Each paired measure's summary (two or more complete responses) joined on its (episode,
+    # measure) unique key, so the scores come in the same rows as the episodes.
+    summaries = {
+        f"summary_{code}": FilteredRelation(
+            "measure_summaries",
+            condition=Q(
+                measure_summaries__instrument_code=code, measure_summaries__responses__gte=2
+            ),
         )
-    ):
-        scores[ep][f"{code}_first"] = first
-        scores[ep][f"{code}_latest"] = last
+        for code in PAIRED_MEASURES
+    }
     columns = episodes.annotate(
+        **summaries,
         band=age_band_case("person__date_of_birth", timezone.localdate()),
         month=london_month("referral__created_at", Referral.objects.all(), "created_at"),
         wait=WholeDaysBetween("referral__created_at", "first_contact_at"),
+        group=ethnic_group_case("person__ethnic_category"),
+        person_uuid=UuidBytes("person__uuid"),
     ).values_list(
-        "id",
+        "person_uuid",
         "number",
-        "status",
-        "discharge_reason",
-        "wait",
-        "person__uuid",
-        "person__ethnic_category",
-        "person__sex",
-        "person__deprivation_decile",
-        "band",
         "team__organisation__name",
         "referral__source",
         "month",
+        "band",
+        "person__sex",
+        "group",
+        "person__deprivation_decile",
+        "status",
+        "discharge_reason",
+        "wait",
+        *(
+            f"summary_{code}__{part}_score"
+            for code in PAIRED_MEASURES
+            for part in ("first", "latest")
+        ),
     )
     sign = _pseudonymiser()
-    rows: list[dict[str, Any]] = []
-    for (
-        episode_id,
-        number,
-        status,
-        discharge_reason,
-        wait,
-        person_uuid,
-        ethnic_category,
-        sex,
-        decile,
-        band,
-        service,
-        source,
-        month,
-    ) in plain_rows(columns.order_by("id")):
-        row = {
-            "person_pseudonym": sign(_uuid_bytes(person_uuid)),
-            "episode_number": number,
-            "service": service,
-            "referral_source": source or "",
-            "referral_month": month or "",
-            "age_band": band,
-            "sex": sex,
-            "ethnic_group": ethnic_group(ethnic_category),
-            "deprivation_decile": decile or "",
-            "episode_status": status,
-            "discharge_reason": discharge_reason,
-            "days_to_first_contact": wait,
-        }
-        episode_scores = scores.get(episode_id, {})
-        for h in SCORE_HEADERS:
-            row[h] = episode_scores.get(h)
-        rows.append(row)
-    _suppress_rare(rows)
+    # Lists in EXTRACT_HEADERS order, made into dicts once suppression is done.
+    records: list[list[Any]] = [
+        [
+            sign(_uuid_bytes(person_uuid)),
+            number,
+            service,
+            source or "",
+            month or "",
+            band,
+            sex,
+            group,
+            decile or "",
+            *rest,
+        ]
+        for (person_uuid, number, service, source, month, band, sex, group, decile, *rest) in (
+            plain_rows(columns.order_by("id"))
+        )
+    ]
+    _suppress_rare(records)
+    rows = [dict(zip(EXTRACT_HEADERS, record, strict=True)) for record in records]
     audit_log(
         action="export",
         object_type="report",

@@ -83,6 +83,21 @@ def age_band(date_of_birth: dt.date | None, on: dt.date) -> str:
     return AGE_UNKNOWN
 
 
+def ethnic_group_case(field: str) -> Case:
+    """``ethnic_group`` of an ethnic category code, as a CASE the database evaluates."""
+    codes: dict[str, list[str]] = {}
+    for code, group in _ETHNIC_CODE_GROUP.items():
+        codes.setdefault(group, []).append(code)
+    return Case(
+        *(
+            When(**{f"{field}__in": group_codes}, then=Value(group))
+            for group, group_codes in codes.items()
+        ),
+        default=Value("not_stated"),
+        output_field=CharField(),
+    )
+
+
 def age_band_case(field: str, on: dt.date) -> Case:
     """``age_band`` of a date of birth, as a CASE the database evaluates (oldest band first)."""
     whens = [When(**{f"{field}__isnull": True}, then=Value(AGE_UNKNOWN))]
