@@ -123,6 +123,10 @@ class MatchProfile:
         return self.language.strip().lower()
 
     @cached_property
+    def time_windows(self) -> list[tuple[str, str]]:
+        return [TIME_WINDOWS[t] for t in self.times if t in TIME_WINDOWS]
+
+    @cached_property
     def wanted_days(self) -> set[str]:
         return {DAY_CODES[d] for d in self.days} or set(DAY_CODES)
 
@@ -131,7 +135,7 @@ class MatchProfile:
         return self.max_travel_km if self.max_travel_km is not None else DEFAULT_TRAVEL_KM
 
 
-@dataclass
+@dataclass(slots=True)
 class ServiceFacts:
     id: uuid.UUID
     name: str
@@ -152,7 +156,7 @@ class ServiceFacts:
     schedules: list[tuple[frozenset[str], str, str]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     service_id: uuid.UUID
     name: str
@@ -209,15 +213,12 @@ def _opening_fit(
     if not facts.schedules or not (profile.days or profile.times):
         return None, []
     wanted_days = profile.wanted_days
+    windows = profile.time_windows
     fitting: set[str] = set()
     for days, opens, closes in facts.schedules:
-        for day in days & wanted_days:
-            if not profile.times or any(
-                opens < TIME_WINDOWS[t][1] and (closes or "24:00") > TIME_WINDOWS[t][0]
-                for t in profile.times
-                if t in TIME_WINDOWS
-            ):
-                fitting.add(day)
+        closes = closes or "24:00"
+        if not profile.times or any(opens < end and closes > start for start, end in windows):
+            fitting |= days & wanted_days
     if not explain:
         return bool(fitting), []
     ordered = [DAY_SHORT[i] for i, code in enumerate(DAY_CODES) if code in fitting]
@@ -240,7 +241,12 @@ def score_service(
     remote = bool(facts.modes & REMOTE_MODES)
     distance = None
     if profile.origin is not None and facts.places:
-        distance = min(haversine_km(*profile.origin, lat, lon) for lat, lon in facts.places)
+        lat0, lon0 = profile.origin
+        places = facts.places
+        if len(places) == 1:  # most services: no generator
+            distance = haversine_km(lat0, lon0, *places[0])
+        else:
+            distance = min(haversine_km(lat0, lon0, lat, lon) for lat, lon in places)
     reach = profile.travel_km * (HOME_VISIT_FACTOR if "home_visit" in facts.modes else 1.0)
     reachable_in_person = distance is not None and distance <= reach
     if remote and distance is not None and distance > REMOTE_AREA_KM:
