@@ -200,25 +200,36 @@ class PostgresBackend:
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
             return 0, []
-        # The page is ranked and limited in one query (a top-N sort of the scores); the total is
-        # a separate count, which neither ranks nor sorts. A window count over the page query
-        # made the database keep and sort every match, spilling to disk on common words.
+        if limit is None:
+            sql = (
+                f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "
+                + self.FROM.format(candidates=candidates_sql)
+                + " ORDER BY score DESC, d.service_id"
+                + _page(limit, offset)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, (self._tsquery(query), *params))
+                rows = cursor.fetchall()
+            total = len(rows) if not offset else self._count(query, candidates_sql, params)
+            return total, [(sid, float(score)) for sid, score in rows]
+        # One pass over the matches: they are scored once into a materialised set, which is
+        # counted and top-N sorted (a bounded heap, not a sort of every match). A separate count
+        # query read every match a second time; a window count kept and sorted them all.
         sql = (
+            "WITH m AS MATERIALIZED ("  # noqa: S608  # the filters are SQL from the ORM
             f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "
             + self.FROM.format(candidates=candidates_sql)
-            + " ORDER BY score DESC, d.service_id"
-            + _page(limit, offset)
+            + ") SELECT service_id, score, (SELECT COUNT(*) FROM m) FROM m"
+            " ORDER BY score DESC, service_id" + _page(limit, offset)
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, (self._tsquery(query), *params))
             rows = cursor.fetchall()
-        if limit is None and not offset:
-            return len(rows), [(sid, float(score)) for sid, score in rows]
-        if limit is not None and not offset and len(rows) < limit:
-            total = len(rows)  # the whole result fitted on the page
-        else:
-            total = self._count(query, candidates_sql, params)
-        return total, [(sid, float(score)) for sid, score in rows]
+        if rows:
+            total = int(rows[0][2])
+        else:  # a page past the end (or no match): the count is not in any row
+            total = self._count(query, candidates_sql, params) if offset else 0
+        return total, [(sid, float(score)) for sid, score, _ in rows]
 
     def rank_among(
         self, *, query: str, service_ids: list[uuid.UUID]

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 # Below this many rows PostgreSQL gets one prepared INSERT per row (an edit, a small import);
 # from it on, COPY into a temporary table and one INSERT ... SELECT.
@@ -151,11 +151,13 @@ def upsert_rows(
                 values,
             )
         elif connection.vendor == "postgresql":
-            temporary = _copy_into_temporary(cursor, table, columns, values)
-            cursor.execute(
-                f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names
-                f"SELECT {', '.join(columns)} FROM {temporary} {conflict}"
-            )
+            # One transaction for the copy and the insert: the temporary rows go at commit.
+            with transaction.atomic(savepoint=False):
+                temporary = _copy_into_temporary(cursor, table, columns, values)
+                cursor.execute(
+                    f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names
+                    f"SELECT {', '.join(columns)} FROM {temporary} {conflict}"
+                )
         else:
             # Python's sqlite3 module binds a None parameter through its adapter look-up (about
             # a microsecond each, and HSDS rows are mostly empty optional fields): the NULLs are
@@ -197,11 +199,12 @@ def insert_pairs(model: type[models.Model], column: str, pairs: list[tuple[Any, 
                 pairs,
             )
         elif connection.vendor == "postgresql":
-            temporary = _copy_into_temporary(cursor, table, columns, pairs)
-            cursor.execute(
-                f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names
-                f"SELECT {', '.join(columns)} FROM {temporary}"
-            )
+            with transaction.atomic(savepoint=False):
+                temporary = _copy_into_temporary(cursor, table, columns, pairs)
+                cursor.execute(
+                    f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names
+                    f"SELECT {', '.join(columns)} FROM {temporary}"
+                )
         else:
             cursor.executemany(
                 f"INSERT INTO {qn(table)} ({', '.join(columns)}) VALUES (%s, %s)",  # noqa: S608
