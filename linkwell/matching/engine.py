@@ -5,7 +5,9 @@ active, up-to-date services that meet at least one of the person's needs and can
 location inside the travel bounding box, or delivered by phone, video or online), with the facts
 the score needs, in one query. ``score_service`` then applies the remaining hard filters
 (eligibility, travel distance) and scores the rest in Python; it never touches the database, so
-ranking rules are tested on crafted facts.
+ranking rules are tested on crafted facts. ``best_matches`` (the page's and the API's path) gives
+the same as ranking every candidate's facts with less work per candidate: it scores each row's
+decoded facts directly and builds facts and explained matches for the returned ones only.
 
 Score, out of about 100: needs met (weighted by the person's priorities) up to 50; how it is
 delivered against their preferences, travel distance, language, capacity and wait, opening days
@@ -21,6 +23,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -232,6 +235,8 @@ def score_service(
 
     ``explain=False`` leaves the reasons and cautions empty (rank scores every candidate that
     way and explains only the ones it returns); the score and everything else are the same.
+    A change to the filters or the score goes into ``_hard_filtered_score`` too (best_matches
+    scores with it; tests/test_best_matches.py compares the two on random directories).
     """
     if not _eligible(profile, facts):
         return None
@@ -399,13 +404,9 @@ def _national(profile: MatchProfile) -> QuerySet[MatchEntry]:
     )
 
 
-def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceFacts]:
-    """Facts of every service that could match: active, verified recently, meeting a need and
-    within reach (a location inside the travel box, or remote delivery).
-
-    One query: the candidates come from the match index (models.py) with their facts, and the
-    status, verification and ages are tested live, from the service's and profile's indexes
-    alone."""
+def _candidate_rows(profile: MatchProfile, *, now: dt.datetime) -> list[tuple[Any, ...]]:
+    """(service id as the driver gives it, minimum age, maximum age, packed facts) of every
+    candidate (see candidate_facts), in the database's order."""
     if not profile.needs:
         return []
     reach = _entries(profile).values("service_id")
@@ -432,46 +433,55 @@ def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceF
     # Only the id needs one (text on SQLite, already a UUID on PostgreSQL).
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found = []
-    for raw_id, min_age, max_age, packed in rows:
-        sid = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
-        (
-            name,
-            org,
-            desc,
-            comms,
-            cost,
-            cap,
-            wait,
-            access,
-            needs,
-            modes,
-            languages,
-            places,
-            schedules,
-        ) = json.loads(packed)
-        found.append(
-            ServiceFacts(
-                id=sid,
-                name=name,
-                organization=org,
-                description=desc,
-                minimum_age=min_age,
-                maximum_age=max_age,
-                communities=tuple(comms),
-                cost=cost,
-                capacity=cap,
-                typical_wait_days=wait,
-                access=access,
-                needs=set(needs),
-                modes=set(modes),
-                languages=set(languages),
-                places=[(lat, lon) for lat, lon in places],
-                schedules=[(frozenset(days), opens, closes) for days, opens, closes in schedules],
-            )
-        )
-    return found
+        return cursor.fetchall()
+
+
+def _facts(row: tuple[Any, ...], packed: list[Any] | None = None) -> ServiceFacts:
+    """A candidate row's facts (``packed``: its facts column, when already decoded)."""
+    raw_id, min_age, max_age, text = row
+    (
+        name,
+        org,
+        desc,
+        comms,
+        cost,
+        cap,
+        wait,
+        access,
+        needs,
+        modes,
+        languages,
+        places,
+        schedules,
+    ) = packed if packed is not None else json.loads(text)
+    return ServiceFacts(
+        id=raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id),
+        name=name,
+        organization=org,
+        description=desc,
+        minimum_age=min_age,
+        maximum_age=max_age,
+        communities=tuple(comms),
+        cost=cost,
+        capacity=cap,
+        typical_wait_days=wait,
+        access=access,
+        needs=set(needs),
+        modes=set(modes),
+        languages=set(languages),
+        places=[(lat, lon) for lat, lon in places],
+        schedules=[(frozenset(days), opens, closes) for days, opens, closes in schedules],
+    )
+
+
+def candidate_facts(profile: MatchProfile, *, now: dt.datetime) -> list[ServiceFacts]:
+    """Facts of every service that could match: active, verified recently, meeting a need and
+    within reach (a location inside the travel box, or remote delivery).
+
+    One query: the candidates come from the match index (models.py) with their facts, and the
+    status, verification and ages are tested live, from the service's and profile's indexes
+    alone."""
+    return [_facts(row) for row in _candidate_rows(profile, now=now)]
 
 
 def rank(
@@ -489,4 +499,142 @@ def rank(
         )
     )
     best = [score_service(profile, f) for _, f in scored[:limit]]
+    return len(scored), [m for m in best if m is not None]
+
+
+def _hard_filtered_score(
+    profile: MatchProfile,
+    weights: tuple[tuple[str, float], ...],
+    declined: frozenset[Any],
+    row: tuple[Any, ...],
+    packed: list[Any],
+) -> tuple[float, float | None] | None:
+    """score_service's (score, distance_km) without its reasons, straight from a candidate's row
+    and its decoded facts, or None when a hard filter rules it out. The same tests and the same
+    arithmetic in the same order as score_service (tests/test_index.py compares the two)."""
+    raw_id, min_age, max_age, _ = row
+    (
+        name,
+        _org,
+        desc,
+        comms,
+        cost,
+        cap,
+        wait,
+        _access,
+        needs,
+        modes,
+        languages,
+        places,
+        schedules,
+    ) = packed
+    age = profile.age
+    if age is not None:
+        if min_age is not None and age < min_age:
+            return None
+        if max_age is not None and age > max_age:
+            return None
+    if comms and not any(_in_community(profile, c) for c in comms):
+        return None
+    if profile.need_set.isdisjoint(needs):
+        return None
+    remote = not REMOTE_MODES.isdisjoint(modes)
+    distance = None
+    if profile.origin is not None and places:
+        lat0, lon0 = profile.origin
+        if len(places) == 1:
+            distance = haversine_km(lat0, lon0, *places[0])
+        else:
+            distance = min(haversine_km(lat0, lon0, lat, lon) for lat, lon in places)
+    home_visit = "home_visit" in modes
+    reach = profile.travel_km * (HOME_VISIT_FACTOR if home_visit else 1.0)
+    reachable_in_person = distance is not None and distance <= reach
+    if remote and distance is not None and distance > REMOTE_AREA_KM:
+        remote = False
+    if not remote and not reachable_in_person:
+        return None
+
+    met_weight = sum(w for c, w in weights if c in needs)
+    score = 50.0 * met_weight / profile.total_weight
+    if reachable_in_person and distance is not None:
+        score += 10.0 * max(0.0, 1.0 - distance / max(reach, 0.1))
+    if profile.modes:
+        wanted = profile.modes
+        if any(
+            m in wanted and m in MODE_WORDS and (m in REMOTE_MODES or reachable_in_person)
+            for m in modes
+        ):
+            score += 15.0
+        else:
+            score -= 15.0
+    else:
+        score += 8.0
+    if cost == "free":
+        score += 3.0
+    elif cost == "paid":
+        score -= 3.0
+    if cap == 0:
+        score -= 10.0
+    elif cap:
+        score += 2.0
+    if wait is not None:
+        if wait <= 14:
+            score += 5.0
+        elif wait <= 28:
+            score += 2.0
+        else:
+            score -= 5.0
+    language = profile.language_key
+    if language and language not in ENGLISH:
+        if language in languages:
+            score += 10.0
+        else:
+            score -= 10.0
+    if schedules and (profile.days or profile.times):
+        wanted_days = profile.wanted_days
+        windows = profile.time_windows
+        fits = False
+        for days, opens, closes in schedules:
+            closes = closes or "24:00"
+            if (
+                not profile.times or any(opens < end and closes > start for start, end in windows)
+            ) and not wanted_days.isdisjoint(days):
+                fits = True
+                break
+        score += 5.0 if fits else -8.0
+    groupish = "online_group" in modes or "group" in name.lower()
+    if profile.group == "group" and groupish:
+        score += 3.0
+    elif profile.group == "one_to_one" and groupish:
+        score -= 5.0
+    if profile.avoid_mental_health_label and "mental health" in f"{name} {desc}".lower():
+        score -= 20.0
+    if raw_id in declined:
+        score -= 40.0
+    return round(score, 1), round(distance, 2) if distance is not None else None
+
+
+def best_matches(
+    profile: MatchProfile, *, now: dt.datetime, limit: int = 20
+) -> tuple[int, list[Match]]:
+    """``rank(profile, candidate_facts(profile, now=now), limit=limit)``, the same count and
+    matches, with less work per candidate: each row's facts are scored as decoded (no
+    ServiceFacts, no Match), and only the ``limit`` best become facts and explained matches."""
+    rows = _candidate_rows(profile, now=now)
+    weights = tuple((c, PRIORITY_WEIGHT.get(p, 1.0)) for c, p in profile.needs)
+    # Ids as the driver gives them: a UUID on PostgreSQL, its hex text on SQLite.
+    declined = frozenset([*profile.declined, *(d.hex for d in profile.declined)])
+    loads = json.loads
+    scored = []
+    for index, row in enumerate(rows):
+        packed = loads(row[3])
+        found = _hard_filtered_score(profile, weights, declined, row, packed)
+        if found is not None:
+            score, distance = found
+            key = (-score, distance if distance is not None else math.inf, packed[0].lower())
+            scored.append((key, index, packed))
+    scored.sort()
+    best = [
+        score_service(profile, _facts(rows[index], packed)) for _, index, packed in scored[:limit]
+    ]
     return len(scored), [m for m in best if m is not None]

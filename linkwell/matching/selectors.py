@@ -19,7 +19,7 @@ from linkwell.conversations.models import Conversation
 from linkwell.conversations.selectors import conversation_current, declined_service_ids
 from linkwell.directory.search import geocoder
 
-from .engine import Match, MatchProfile, candidate_facts, rank
+from .engine import Match, MatchProfile, best_matches
 
 
 @dataclass
@@ -98,8 +98,7 @@ def episode_matches_for_user(
             "only support by phone, video or online is listed."
         )
     with _cyclic_gc_paused():
-        facts = candidate_facts(profile, now=timezone.now())
-        considered, matches = rank(profile, facts, limit=limit)
+        considered, matches = best_matches(profile, now=timezone.now(), limit=limit)
     return MatchResult(
         episode=episode,
         conversation=conversation,
