@@ -118,6 +118,10 @@ class MatchProfile:
         return frozenset(self.need_codes)
 
     @cached_property
+    def need_weights(self) -> tuple[tuple[str, float], ...]:
+        return tuple((code, PRIORITY_WEIGHT.get(p, 1.0)) for code, p in self.needs)
+
+    @cached_property
     def total_weight(self) -> float:
         return sum(PRIORITY_WEIGHT.get(p, 1.0) for _, p in self.needs) or 1.0
 
@@ -177,17 +181,6 @@ class Match:
         return " · ".join(self.reasons + self.cautions)
 
 
-def _eligible(profile: MatchProfile, facts: ServiceFacts) -> bool:
-    if profile.age is not None:
-        if facts.minimum_age is not None and profile.age < facts.minimum_age:
-            return False
-        if facts.maximum_age is not None and profile.age > facts.maximum_age:
-            return False
-    if not facts.communities:
-        return True
-    return any(_in_community(profile, c) for c in facts.communities)
-
-
 def _in_community(profile: MatchProfile, community: str) -> bool:
     """Refuse only on what is known: an unknown sex or age does not rule a person out."""
     needs = profile.need_set
@@ -208,11 +201,8 @@ def _in_community(profile: MatchProfile, community: str) -> bool:
     return True
 
 
-def _opening_fit(
-    profile: MatchProfile, facts: ServiceFacts, *, explain: bool = True
-) -> tuple[bool | None, list[str]]:
-    """(True if open at a time that suits, False if never, None if unknown), the days that fit
-    (only when explaining)."""
+def _opening_fit(profile: MatchProfile, facts: ServiceFacts) -> tuple[bool | None, list[str]]:
+    """(True if open at a time that suits, False if never, None if unknown), the days that fit."""
     if not facts.schedules or not (profile.days or profile.times):
         return None, []
     wanted_days = profile.wanted_days
@@ -222,8 +212,6 @@ def _opening_fit(
         closes = closes or "24:00"
         if not profile.times or any(opens < end and closes > start for start, end in windows):
             fitting |= days & wanted_days
-    if not explain:
-        return bool(fitting), []
     ordered = [DAY_SHORT[i] for i, code in enumerate(DAY_CODES) if code in fitting]
     return bool(fitting), ordered
 
@@ -233,79 +221,55 @@ def score_service(
 ) -> Match | None:
     """The service's match for the person, or None when a hard filter rules it out.
 
-    ``explain=False`` leaves the reasons and cautions empty (rank scores every candidate that
-    way and explains only the ones it returns); the score and everything else are the same.
-    A change to the filters or the score goes into ``_hard_filtered_score`` too (best_matches
-    scores with it; tests/test_best_matches.py compares the two on random directories).
+    The filters and the score are ``_hard_filtered_score``'s (best_matches scores every candidate
+    with it straight from the rows); this adds the reasons and cautions in plain words.
+    ``explain=False`` leaves them empty; the score and everything else are the same.
     """
-    if not _eligible(profile, facts):
+    found = _hard_filtered_score(
+        profile,
+        profile.declined,
+        (facts.id, facts.minimum_age, facts.maximum_age, None),
+        [
+            facts.name,
+            facts.organization,
+            facts.description,
+            facts.communities,
+            facts.cost,
+            facts.capacity,
+            facts.typical_wait_days,
+            facts.access,
+            facts.needs,
+            facts.modes,
+            facts.languages,
+            facts.places,
+            facts.schedules,
+        ],
+    )
+    if found is None:
         return None
+    score, distance, reachable_in_person = found
     met = [code for code in profile.need_codes if code in facts.needs]
-    if not met:
-        return None
-    remote = bool(facts.modes & REMOTE_MODES)
-    distance = None
-    if profile.origin is not None and facts.places:
-        lat0, lon0 = profile.origin
-        places = facts.places
-        if len(places) == 1:  # most services: no generator
-            distance = haversine_km(lat0, lon0, *places[0])
-        else:
-            distance = min(haversine_km(lat0, lon0, lat, lon) for lat, lon in places)
-    reach = profile.travel_km * (HOME_VISIT_FACTOR if "home_visit" in facts.modes else 1.0)
-    reachable_in_person = distance is not None and distance <= reach
-    if remote and distance is not None and distance > REMOTE_AREA_KM:
-        remote = False  # a regional phone or online service for another region
-    if not remote and not reachable_in_person:
-        return None  # area: too far to travel and nothing by phone, video or online here
-
+    offered = [m for m in MODE_WORDS if m in facts.modes]
+    declined = facts.id in profile.declined
     reasons: list[str] = []
     cautions: list[str] = []
-    total_weight = profile.total_weight
-    met_weight = sum(PRIORITY_WEIGHT.get(p, 1.0) for c, p in profile.needs if c in met)
-    score = 50.0 * met_weight / total_weight
     if explain:
         reasons.append("meets " + join_words([need_words(c) for c in met]))
-
-    if reachable_in_person and distance is not None:
-        score += 10.0 * max(0.0, 1.0 - distance / max(reach, 0.1))
-        if explain:
+        if reachable_in_person and distance is not None:
             reasons.append(f"{distance:.1f} km" if distance >= 0.1 else "very close")
-
-    offered = [m for m in MODE_WORDS if m in facts.modes]
-    usable = [m for m in offered if m in REMOTE_MODES or reachable_in_person]
-    if usable and explain:
-        reasons.append(join_words([MODE_WORDS[m] for m in usable], "or"))
-    if profile.modes:
-        if set(usable) & profile.modes:
-            score += 15.0
-        else:
-            score -= 15.0
+        usable = [m for m in offered if m in REMOTE_MODES or reachable_in_person]
+        if usable:
+            reasons.append(join_words([MODE_WORDS[m] for m in usable], "or"))
+        if profile.modes and not set(usable) & profile.modes:
             cautions.append("not offered the way they prefer")
-    else:
-        score += 8.0
-
-    if facts.cost == "free":
-        score += 3.0
-        reasons.append("free")
-    elif facts.cost == "paid":
-        score -= 3.0
-        cautions.append("there is a cost")
-
-    if facts.capacity == 0:
-        score -= 10.0
-        cautions.append("no places at the moment")
-    elif facts.capacity:
-        score += 2.0
-    wait = facts.typical_wait_days
-    if wait is not None:
-        if wait <= 14:
-            score += 5.0
-        elif wait <= 28:
-            score += 2.0
-        else:
-            score -= 5.0
-        if explain:
+        if facts.cost == "free":
+            reasons.append("free")
+        elif facts.cost == "paid":
+            cautions.append("there is a cost")
+        if facts.capacity == 0:
+            cautions.append("no places at the moment")
+        wait = facts.typical_wait_days
+        if wait is not None:
             weeks = max(1, math.ceil(wait / 7))
             if wait <= 7:
                 reasons.append("usually seen within a week")
@@ -313,54 +277,32 @@ def score_service(
                 reasons.append(f"usually seen within {weeks} weeks")
             else:
                 cautions.append(f"usually a wait of about {weeks} weeks")
-
-    language = profile.language_key
-    if language and language not in ENGLISH:
-        if language in facts.languages:
-            score += 10.0
-            if explain:
+        language = profile.language_key
+        if language and language not in ENGLISH:
+            if language in facts.languages:
                 reasons.append(f"in {profile.language.strip()}")
-        else:
-            score -= 10.0
-            if explain:
+            else:
                 cautions.append(f"not known to offer {profile.language.strip()}")
-
-    fits, days = _opening_fit(profile, facts, explain=explain)
-    if fits is True:
-        score += 5.0
-        if explain:
+        fits, days = _opening_fit(profile, facts)
+        if fits is True:
             reasons.append("open " + join_words(days[:7]))
-    elif fits is False:
-        score -= 8.0
-        cautions.append("not open when they are free")
-
-    groupish = "online_group" in facts.modes or "group" in facts.name.lower()
-    if profile.group == "group" and groupish:
-        score += 3.0
-        reasons.append("a group")
-    elif profile.group == "one_to_one" and groupish:
-        score -= 5.0
-        cautions.append("a group, and they prefer one to one")
-
-    if profile.avoid_mental_health_label:
+        elif fits is False:
+            cautions.append("not open when they are free")
+        groupish = "online_group" in facts.modes or "group" in facts.name.lower()
+        if profile.group == "group" and groupish:
+            reasons.append("a group")
+        elif profile.group == "one_to_one" and groupish:
+            cautions.append("a group, and they prefer one to one")
         text = f"{facts.name} {facts.description}".lower()
-        if "mental health" in text:
-            score -= 20.0
+        if profile.avoid_mental_health_label and "mental health" in text:
             cautions.append('carries a "mental health" label')
-
-    declined = facts.id in profile.declined
-    if declined:
-        score -= 40.0
-        cautions.append("they said no to this before")
-
-    if not explain:
-        reasons.clear()
-        cautions.clear()
+        if declined:
+            cautions.append("they said no to this before")
     return Match(
         service_id=facts.id,
         name=facts.name,
         organization=facts.organization,
-        score=round(score, 1),
+        score=score,
         needs_met=met,
         distance_km=round(distance, 2) if distance is not None else None,
         modes=offered,
@@ -504,14 +446,14 @@ def rank(
 
 def _hard_filtered_score(
     profile: MatchProfile,
-    weights: tuple[tuple[str, float], ...],
     declined: frozenset[Any],
     row: tuple[Any, ...],
     packed: list[Any],
-) -> tuple[float, float | None] | None:
-    """score_service's (score, distance_km) without its reasons, straight from a candidate's row
-    and its decoded facts, or None when a hard filter rules it out. The same tests and the same
-    arithmetic in the same order as score_service (tests/test_index.py compares the two)."""
+) -> tuple[float, float | None, bool] | None:
+    """The hard filters and the score, straight from a candidate's row (id, minimum and maximum
+    age) and its decoded facts (the match index's packed order): (score, distance in km,
+    reachable in person), or None when a hard filter rules it out. ``declined`` holds the ids the
+    person said no to, in the form ``row`` gives its id."""
     raw_id, min_age, max_age, _ = row
     (
         name,
@@ -554,7 +496,7 @@ def _hard_filtered_score(
     if not remote and not reachable_in_person:
         return None
 
-    met_weight = sum(w for c, w in weights if c in needs)
+    met_weight = sum(w for c, w in profile.need_weights if c in needs)
     score = 50.0 * met_weight / profile.total_weight
     if reachable_in_person and distance is not None:
         score += 10.0 * max(0.0, 1.0 - distance / max(reach, 0.1))
@@ -611,7 +553,7 @@ def _hard_filtered_score(
         score -= 20.0
     if raw_id in declined:
         score -= 40.0
-    return round(score, 1), round(distance, 2) if distance is not None else None
+    return round(score, 1), distance, reachable_in_person
 
 
 def best_matches(
@@ -621,17 +563,20 @@ def best_matches(
     matches, with less work per candidate: each row's facts are scored as decoded (no
     ServiceFacts, no Match), and only the ``limit`` best become facts and explained matches."""
     rows = _candidate_rows(profile, now=now)
-    weights = tuple((c, PRIORITY_WEIGHT.get(p, 1.0)) for c, p in profile.needs)
     # Ids as the driver gives them: a UUID on PostgreSQL, its hex text on SQLite.
     declined = frozenset([*profile.declined, *(d.hex for d in profile.declined)])
     loads = json.loads
     scored = []
     for index, row in enumerate(rows):
         packed = loads(row[3])
-        found = _hard_filtered_score(profile, weights, declined, row, packed)
+        found = _hard_filtered_score(profile, declined, row, packed)
         if found is not None:
-            score, distance = found
-            key = (-score, distance if distance is not None else math.inf, packed[0].lower())
+            score, distance, _ = found
+            key = (
+                -score,
+                round(distance, 2) if distance is not None else math.inf,
+                packed[0].lower(),
+            )
             scored.append((key, index, packed))
     scored.sort()
     best = [
