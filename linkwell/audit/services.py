@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import ipaddress
 import json
@@ -226,22 +227,29 @@ def _append(events: list[AuditEvent]) -> None:
         )
 
 
-def _insert(events: list[AuditEvent]) -> None:
-    """One INSERT for the rows, their ids read back by their (unique) hashes: the SQL Django's
-    ``bulk_create`` writes, without building it anew for every audited write."""
+@functools.cache
+def _insert_start(vendor: str) -> tuple[list[Any], str, str]:
+    """The written fields, ``INSERT INTO table (columns) VALUES`` and one row's placeholders, made
+    once per database vendor rather than for every audited write."""
     fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    start = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(str(field.column)) for field in fields)}) VALUES "
+    )
+    return fields, start, "(" + ", ".join(["%s"] * len(fields)) + ")"
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """One INSERT for the rows, their ids read back by their (unique) hashes: the SQL Django's
+    ``bulk_create`` writes, without the ORM building it for every audited write."""
+    fields, start, row = _insert_start(connection.vendor)
     params = [
         field.get_db_prep_save(getattr(event, field.attname), connection)
         for event in events
         for field in fields
     ]
-    sql = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(str(field.column)) for field in fields)}) "
-        f"VALUES {', '.join([row] * len(events))}"
-    )
+    sql = start + ", ".join([row] * len(events))
     with connection.cursor() as cursor:
         if connection.features.can_return_rows_from_bulk_insert:
             cursor.execute(f"{sql} RETURNING id, row_hash", params)
