@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from linkwell.directory.search import ids_param
+
 # Below this many rows PostgreSQL gets one prepared INSERT per row (an edit, a small import);
 # from it on, COPY into a temporary table and one INSERT ... SELECT.
 COPY_FROM_ROWS = 50
@@ -210,13 +212,6 @@ def insert_pairs(model: type[models.Model], column: str, pairs: list[tuple[Any, 
                 f"INSERT INTO {qn(table)} ({', '.join(columns)}) VALUES (%s, %s)",  # noqa: S608
                 [(sid.hex, value) for sid, value in pairs],
             )
-
-
-def ids_param(ids: Iterable[uuid.UUID]) -> tuple[str, Any]:
-    """(SQL set, its one parameter) of ids, for ``column IN <set>``; see search.among."""
-    if connection.vendor == "postgresql":
-        return "(SELECT unnest(%s::uuid[]))", list(ids)
-    return "(SELECT value FROM json_each(%s))", json.dumps([i.hex for i in ids])
 
 
 def count_existing(model: type[models.Model], ids: Collection[uuid.UUID]) -> int:

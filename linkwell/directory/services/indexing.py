@@ -19,9 +19,10 @@ from django.db import connection, transaction
 
 from linkwell.common.needs import NEED_LABELS
 from linkwell.directory.models import Service, ServiceSearchDocument
+from linkwell.directory.search import ids_param
 from linkwell.directory.signals import services_changed
 
-from .bulk import ids_param, upsert_rows
+from .bulk import upsert_rows
 
 CHUNK = 2000
 FACTS = ("status", "minimum_age", "maximum_age", "verified_at", "cost", "access")
