@@ -4,11 +4,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lw_bench_directory \\
         .venv/bin/python bench/bench_directory.py                  # PostgreSQL
     .venv/bin/python bench/bench_directory.py --services 20000     # a quicker run
+    .venv/bin/python bench/bench_directory.py --db-file bench/out/other.sqlite3 \\
+        --data-file bench/out/other.json --import-only             # own files, no search
 
 What it does, in one run:
-1. makes a fresh database (bench/out/bench_directory.sqlite3, or the PostgreSQL database named in
-   DATABASE_URL, dropped and re-created: its name must contain "bench") and migrates it;
-2. writes an HSDS 3.0 JSON array to bench/out/: 1,000 organizations, then the services, each with
+1. makes a fresh database (bench/out/bench_directory.sqlite3 or the file given by --db-file, or the
+   PostgreSQL database named in DATABASE_URL, dropped and re-created: its name must contain
+   "bench") and migrates it;
+2. writes an HSDS 3.0 JSON array (bench/out/directory_<services>.json or --data-file): 1,000
+   organizations, then the services, each with
    a location (address, coordinates around Leeds), a weekly schedule, a phone, a language and
    Linkwell's facts (needs, delivery modes, cost, access, verification) as attributes;
 3. imports it with ``linkwell.directory.services.hsds_import`` (what ``linkwell import_hsds``
@@ -67,17 +71,20 @@ QUERIES = [
 ]  # fmt: skip
 
 
-def reused_database() -> tuple[str, str]:
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def reused_database(path: Path) -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         return url, f"PostgreSQL ({urlparse(url).path.lstrip('/')}, reused)"
-    path = OUT / "bench_directory.sqlite3"
     if not path.exists():
         sys.exit(f"No database to reuse at {path}: run once without --reuse.")
-    return f"sqlite:///{path}", f"SQLite ({path.relative_to(ROOT)}, reused)"
+    return f"sqlite:///{path}", f"SQLite ({shown(path)}, reused)"
 
 
-def fresh_database() -> tuple[str, str]:
+def fresh_database(path: Path) -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
@@ -91,20 +98,25 @@ def fresh_database() -> tuple[str, str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
         return url, f"PostgreSQL ({name})"
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "bench_directory.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", f"SQLite ({path.relative_to(ROOT)}, WAL)"
+    return f"sqlite:///{path}", f"SQLite ({shown(path)}, WAL)"
 
 
 def generate(path: Path, services: int, rng: random.Random) -> None:
-    """Stream the HSDS JSON array to disk: organizations first, then services."""
+    """Stream the HSDS JSON array to disk: organizations first, then services.
+
+    Written under a temporary name and renamed at the end, so a run that starts meanwhile with
+    the same file never reads it half-written.
+    """
     from linkwell.hsds import linkwell_terms as lt
 
     orgs = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(1000)]
     verified = "2026-06-01T12:00:00+00:00"
-    with path.open("w") as f:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    with partial.open("w") as f:
         f.write("[")
         for i, oid in enumerate(orgs):
             org = {"id": oid, "name": f"{rng.choice(AREAS)} Community Trust {i}",
@@ -172,6 +184,7 @@ def generate(path: Path, services: int, rng: random.Random) -> None:
                 del service["minimum_age"]
             f.write("," + json.dumps(service))
         f.write("]")
+    partial.replace(path)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -223,8 +236,23 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database of the last run: search only"
     )
+    parser.add_argument(
+        "--db-file",
+        type=Path,
+        default=OUT / "bench_directory.sqlite3",
+        help="the SQLite database file (default bench/out/bench_directory.sqlite3)",
+    )
+    parser.add_argument(
+        "--data-file",
+        type=Path,
+        help="the generated HSDS JSON file (default bench/out/directory_<services>.json)",
+    )
+    parser.add_argument("--import-only", action="store_true", help="load the data, no search")
     args = parser.parse_args()
-    url, label = reused_database() if args.reuse else fresh_database()
+    if args.reuse and args.import_only:
+        parser.error("--reuse searches only and --import-only loads only: choose one")
+    db_file = args.db_file.resolve()
+    url, label = reused_database(db_file) if args.reuse else fresh_database(db_file)
     var = OUT / "var_directory"
     var.mkdir(parents=True, exist_ok=True)
     os.environ.update(
@@ -242,14 +270,14 @@ def main() -> None:
 
     print(f"Database: {label}")
     if not args.reuse:
-        load(args.services)
-    search()
+        load(args.services, args.data_file or OUT / f"directory_{args.services}.json")
+    if not args.import_only:
+        search()
 
 
-def load(count: int) -> None:
+def load(count: int, data: Path) -> None:
     from linkwell.directory.services import hsds_import
 
-    data = OUT / f"directory_{count}.json"
     started = time.perf_counter()
     generate(data, count, random.Random(3))
     print(f"Generated {count:,} services in {time.perf_counter() - started:.1f}s "
