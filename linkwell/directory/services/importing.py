@@ -12,6 +12,7 @@ With ``atomic=True`` everything is one transaction and any bad record loads noth
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -638,6 +639,37 @@ def _import_cache() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {before}")
 
 
+def _no_collection() -> None:
+    return None
+
+
+def _collect_young() -> None:
+    gc.collect(1)
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[Callable[[], None]]:
+    """The cycle collector runs once per batch, on what the batch left, instead of on its own.
+
+    A batch holds some 100,000 small containers (the parsed records, their rows) alive at once,
+    none of them in a reference cycle: reference counting frees them when the batch is written.
+    Left to itself the collector traversed them again and again while they were young, then ran
+    full passes over the whole heap as they aged: a third of a 20,000-service import's CPU time.
+    The function yielded is called after each batch: it collects the young generations only
+    (what was made since the previous batch and is still alive, little by then), so a cycle
+    made during the import is still freed. The collector is back as it was when the import ends
+    (and left alone when the caller had turned it off).
+    """
+    if not gc.isenabled():
+        yield _no_collection
+        return
+    gc.disable()
+    try:
+        yield _collect_young
+    finally:
+        gc.enable()
+
+
 def _batched(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in records:
@@ -668,12 +700,14 @@ def hsds_import(
     importer = _Importer(report, atomic)
     started = time.perf_counter()
 
-    def load() -> None:
+    def load(after_batch: Callable[[], None]) -> None:
         for batch in _batched(read_source(source, table=table), batch_size):
             report.records += len(batch)
             importer.run_batch(batch)
             if on_progress:
                 on_progress(len(batch))
+            batch.clear()  # the records go now, before the collection
+            after_batch()
         if atomic and report.problems:
             raise ImportAborted
         search_documents_rebuild(service_ids=importer.affected_services)
@@ -696,16 +730,20 @@ def hsds_import(
 
     if atomic:
         try:
-            with _import_cache(), transaction.atomic():
-                load()
+            with (
+                _young_collections_only() as after_batch,
+                _import_cache(),
+                transaction.atomic(),
+            ):
+                load(after_batch)
         except ImportAborted:
             report.rolled_back = True
             report.loaded = 0
             report.created.clear()
             report.updated.clear()
     else:
-        with _import_cache():
-            load()
+        with _young_collections_only() as after_batch, _import_cache():
+            load(after_batch)
     report.seconds = time.perf_counter() - started
     return report
 

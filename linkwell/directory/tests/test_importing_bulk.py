@@ -3,6 +3,7 @@ on PostgreSQL from 50 rows); the same data imported one record at a time (one-ro
 must leave the same directory and the same search results."""
 
 import datetime as dt
+import gc
 import json
 import random
 import uuid
@@ -14,6 +15,7 @@ from linkwell.directory.models import HSDS_MODELS, ServiceSearchDocument
 from linkwell.directory.selectors import Origin, ServiceFilters, service_search
 from linkwell.directory.services import hsds_import
 from linkwell.hsds import linkwell_terms as lt
+from linkwell.hsds.reader import SourceError
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,21 @@ def test_bulk_import_gives_the_same_directory_and_search_as_one_record_at_a_time
     assert bulk[1][5]["service"] == 60 and len(bulk[1][2]) == 2
     assert expected["content"]["ServiceNeed"] and expected["content"]["ServiceProfile"]
     assert all(total for total, _ in expected["search"].values() if total is not None)
+
+
+def test_import_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    path = tmp_path / "some.json"
+    path.write_text(json.dumps(_data(random.Random(8), 5)))
+    assert gc.isenabled()
+    assert hsds_import(source=str(path)).loaded == 25
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert hsds_import(source=str(path), atomic=True).loaded == 25
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    missing = tmp_path / "missing.json"
+    with pytest.raises(SourceError):
+        hsds_import(source=str(missing))
+    assert gc.isenabled()
