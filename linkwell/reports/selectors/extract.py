@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
@@ -69,29 +69,34 @@ def pseudonym(person_uuid: UUID) -> str:
     return hmac.new(key, person_uuid.bytes, hashlib.sha256).hexdigest()[:20]
 
 
-_COLUMN = {h: i for i, h in enumerate(EXTRACT_HEADERS)}
+# The quasi-identifiers' positions in the extract query's rows (see commissioner_extract).
+_QUASI_IN_ROW = itemgetter(5, 6, 7, 8)
+Combination = tuple[Any, Any, Any, Any]
 
 
-def _suppress_rare(rows: list[list[Any]]) -> None:
-    """Where fewer than 5 rows share a combination of age band, sex, ethnic group and decile,
-    blank the decile and ethnic group; if age band and sex alone are still rare, blank those.
-    ``rows`` are lists of values in EXTRACT_HEADERS order; each combination is counted once over
-    all rows and only the rows of rare combinations are touched."""
-    for fields_, blanked in (
-        (QUASI_IDENTIFIERS, ("ethnic_group", "deprivation_decile")),
-        (("age_band", "sex"), ("age_band", "sex")),
-    ):
-        getter = itemgetter(*(_COLUMN[f] for f in fields_))
-        keys = list(map(getter, rows))
-        counts = Counter(keys)
-        rare = {key for key, n in counts.items() if n < 5}
-        if not rare:
-            continue
-        positions = [_COLUMN[f] for f in blanked]
-        for r, key in zip(rows, keys, strict=True):
-            if key in rare:
-                for i in positions:
-                    r[i] = SUPPRESSED_VALUE
+def _suppression_swaps(counts: Mapping[Combination, int]) -> dict[Combination, Combination]:
+    """Small-number suppression decided once per combination. ``counts`` are the rows per
+    (age band, sex, ethnic group, decile) as read, the decile None when not known (shown as "").
+    Where fewer than 5 rows share age band, sex, ethnic group and shown decile, the ethnic group
+    and decile are blanked; where fewer than 5 share age band and sex, those are blanked too.
+    Returns, for each combination read that has something blanked, the values to show instead
+    (the decile as shown)."""
+    shown: Counter[Combination] = Counter()
+    pairs: Counter[tuple[Any, Any]] = Counter()
+    for (band, sex, group, decile), n in counts.items():
+        shown[band, sex, group, decile or ""] += n
+        pairs[band, sex] += n
+    swaps: dict[Combination, Combination] = {}
+    for combination in counts:
+        band, sex, group, decile = combination
+        decile = decile or ""
+        if shown[band, sex, group, decile] < 5:
+            group = decile = SUPPRESSED_VALUE
+        if pairs[band, sex] < 5:
+            band = sex = SUPPRESSED_VALUE
+        if group == SUPPRESSED_VALUE or band == SUPPRESSED_VALUE:
+            swaps[combination] = (band, sex, group, decile)
+    return swaps
 
 
 class WholeDaysBetween(Func):
@@ -256,26 +261,45 @@ def commissioner_extract(*, user: Any, filters: ReportFilters) -> list[dict[str,
         ),
     )
     sign = _pseudonymiser()
-    # Lists in EXTRACT_HEADERS order, made into dicts once suppression is done.
-    records: list[list[Any]] = [
-        [
-            sign(_uuid_bytes(person_uuid)),
-            number,
-            service,
-            source or "",
-            month or "",
-            band,
-            sex,
-            group,
-            decile or "",
-            *rest,
-        ]
-        for (person_uuid, number, service, source, month, band, sex, group, decile, *rest) in (
-            plain_rows(columns.order_by("id"))
-        )
-    ]
-    _suppress_rare(records)
-    rows = [dict(zip(EXTRACT_HEADERS, record, strict=True)) for record in records]
+    fetched = list(plain_rows(columns.order_by("id")))
+    swaps = _suppression_swaps(Counter(map(_QUASI_IN_ROW, fetched))).get
+    # One dict per row straight from the row's values: dicts holding only strings and numbers
+    # are left alone by the cyclic garbage collector, where a list per row kept it busy.
+    rows: list[dict[str, Any]] = []
+    append = rows.append
+    for (
+        person_uuid,
+        number,
+        service,
+        source,
+        month,
+        band,
+        sex,
+        group,
+        decile,
+        status,
+        reason,
+        wait,
+        *scores,
+    ) in fetched:
+        if (swap := swaps((band, sex, group, decile))) is not None:
+            band, sex, group, decile = swap
+        row = {
+            "person_pseudonym": sign(_uuid_bytes(person_uuid)),
+            "episode_number": number,
+            "service": service,
+            "referral_source": source or "",
+            "referral_month": month or "",
+            "age_band": band,
+            "sex": sex,
+            "ethnic_group": group,
+            "deprivation_decile": decile or "",
+            "episode_status": status,
+            "discharge_reason": reason,
+            "days_to_first_contact": wait,
+        }
+        row.update(zip(SCORE_HEADERS, scores, strict=True))
+        append(row)
     audit_log(
         action="export",
         object_type="report",
