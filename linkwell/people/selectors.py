@@ -9,11 +9,13 @@ views elsewhere). A record the user may not see raises NotFound, so its existenc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid as uuid_lib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from linkwell.accounts.models import Role
@@ -239,6 +241,81 @@ _MATCH_FIELDS = (
     "postcode",
     "merged_into",
 )
+# Their attnames in the model's field order (what Person.from_db expects of a partial row).
+_MATCH_ATTNAMES = tuple(
+    field.attname for field in Person._meta.concrete_fields if field.name in _MATCH_FIELDS
+)
+
+
+class _Candidate(NamedTuple):
+    """One candidate row as read (the scorer's fields); a Person is made only for a match."""
+
+    id: int
+    uuid: Any
+    nhs_number: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    date_of_birth: dt.date | None
+    postcode: str
+    merged_into_id: int | None
+
+
+# The query reads the columns in the order of _MATCH_ATTNAMES.
+assert _Candidate._fields == _MATCH_ATTNAMES  # noqa: S101  # a mistake here breaks every check
+
+
+@functools.cache
+def _candidates_sql(vendor: str, exclude: str, by_nhs: bool, by_dob: bool) -> str:
+    """The candidates' SELECT, as the ORM wrote it for ``Person.objects.only(*_MATCH_FIELDS)
+    .exclude(...).filter(Q(nhs_number=...) | Q(date_of_birth=...)).order_by()[:500]``, made once
+    per shape instead of compiled on every check (one runs inside every referral taken)."""
+    quote = connection.ops.quote_name
+    table = quote(Person._meta.db_table)
+
+    columns_by_attname = {
+        field.attname: str(field.column) for field in Person._meta.concrete_fields
+    }
+
+    def column(attname: str) -> str:
+        return f"{table}.{quote(columns_by_attname[attname])}"
+
+    lookups = []
+    if by_nhs:
+        lookups.append(f"{column('nhs_number')} = %s")
+    if by_dob:
+        lookups.append(f"{column('date_of_birth')} = %s")
+    where = f"({' OR '.join(lookups)})"
+    if exclude:
+        where = f"(NOT ({column(exclude)} = %s) AND {where})"
+    columns = ", ".join(column(name) for name in _Candidate._fields)
+    return f"SELECT {columns} FROM {table} WHERE {where} LIMIT 500"  # noqa: S608  # fixed names
+
+
+def _candidates(
+    *, nhs: str, date_of_birth: dt.date | None, exclude_id: int | uuid_lib.UUID | None
+) -> list[_Candidate]:
+    params: list[Any] = []
+    exclude = ""
+    if isinstance(exclude_id, uuid_lib.UUID):
+        exclude = "uuid"
+        params.append(Person._meta.get_field("uuid").get_db_prep_value(exclude_id, connection))
+    elif exclude_id is not None:
+        exclude = "id"
+        params.append(exclude_id)
+    if nhs:
+        params.append(nhs)
+    if date_of_birth is not None:
+        params.append(connection.ops.adapt_datefield_value(date_of_birth))
+    sql = _candidates_sql(connection.vendor, exclude, bool(nhs), date_of_birth is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # SQLite keeps a uuid as 32 hex characters; PostgreSQL returns a UUID.
+    return [
+        _Candidate(row[0], uuid_lib.UUID(row[1]) if isinstance(row[1], str) else row[1], *row[2:])
+        for row in rows
+    ]
 
 
 def person_find_duplicates(
@@ -257,7 +334,8 @@ def person_find_duplicates(
     A match is the same NHS number, or the same date of birth plus a close name match (a typo, a
     short or familiar given name, names swapped) and/or the same postcode with part of the name
     alike. Two records with different NHS numbers are never the same person. Only two indexed
-    lookups run (by NHS number, by date of birth); the scoring is done in Python.
+    lookups run (by NHS number, by date of birth); the scoring is done in Python. Each match's
+    person is loaded with the scorer's fields only (``_MATCH_FIELDS``).
     """
     try:
         nhs = normalise_nhs_number(nhs_number) if nhs_number else ""
@@ -268,29 +346,22 @@ def person_find_duplicates(
     except Exception:  # noqa: BLE001  # an invalid postcode simply does not count
         postcode = ""
 
-    # Merged records are skipped in Python: a "merged_into IS NULL" condition tempts SQLite's
-    # planner onto the (almost all-NULL) merged_into index, a scan of the whole register.
-    base = Person.objects.only(*_MATCH_FIELDS)
-    if isinstance(exclude_id, uuid_lib.UUID):
-        base = base.exclude(uuid=exclude_id)
-    elif exclude_id is not None:
-        base = base.exclude(pk=exclude_id)
-
     # One indexed query: person.nhs_number's index and the date_of_birth-led indexes
-    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database.
-    lookup = Q()
-    if nhs:
-        lookup |= Q(nhs_number=nhs)
-    if date_of_birth is not None and (given_name or family_name or postcode):
-        lookup |= Q(date_of_birth=date_of_birth)
-    if not lookup:
+    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database. Merged records are
+    # skipped in Python: a "merged_into IS NULL" condition tempts SQLite's planner onto the
+    # (almost all-NULL) merged_into index, a scan of the whole register.
+    by_dob = date_of_birth is not None and bool(given_name or family_name or postcode)
+    if not nhs and not by_dob:
         return []
-    matches: dict[int, DuplicateMatch] = {}
-    for candidate in base.filter(lookup).order_by()[:500]:
+    candidates = _candidates(
+        nhs=nhs, date_of_birth=date_of_birth if by_dob else None, exclude_id=exclude_id
+    )
+    matches: dict[int, tuple[_Candidate, float, str]] = {}
+    for candidate in candidates:
         if candidate.merged_into_id is not None:
             continue
         if nhs and candidate.nhs_number == nhs:
-            matches[candidate.pk] = DuplicateMatch(candidate, 1.0, "same NHS number")
+            matches[candidate.id] = (candidate, 1.0, "same NHS number")
             continue
         if date_of_birth is None or candidate.date_of_birth != date_of_birth:
             continue
@@ -298,15 +369,19 @@ def person_find_duplicates(
             continue  # different NHS numbers: two people who share a birthday
         scored = _score(candidate, given_name, family_name, postcode)
         if scored is not None:
-            matches[candidate.pk] = scored
+            matches[candidate.id] = (candidate, *scored)
 
-    ranked = sorted(matches.values(), key=lambda m: (-m.score, m.person.family_name, m.person.pk))
-    return ranked[:limit]
+    ranked = sorted(matches.values(), key=lambda m: (-m[1], m[0].family_name, m[0].id))
+    return [
+        DuplicateMatch(Person.from_db(connection.alias, _MATCH_ATTNAMES, row), score, reason)
+        for row, score, reason in ranked[:limit]
+    ]
 
 
 def _score(
-    candidate: Person, given_name: str, family_name: str, postcode: str
-) -> DuplicateMatch | None:
+    candidate: _Candidate, given_name: str, family_name: str, postcode: str
+) -> tuple[float, str] | None:
+    """(score, reason) of a candidate with the same date of birth, or None for no match."""
     given_sim, family_sim, swapped = name_similarity(
         given_name,
         family_name,
@@ -340,7 +415,7 @@ def _score(
     score = 0.45 + 0.3 * name_score + (0.2 if same_postcode else 0.0)
     if swapped:
         score -= 0.05
-    return DuplicateMatch(candidate, round(min(score, 0.95), 3), ", ".join(parts))
+    return round(min(score, 0.95), 3), ", ".join(parts)
 
 
 def _visible_people(user: Any) -> QuerySet[Person]:
