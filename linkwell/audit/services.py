@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from .context import get_context
@@ -207,7 +208,7 @@ def _make_heads() -> None:
     )
 
 
-def _append(events: list[AuditEvent]) -> None:
+def _append(events: Sequence[AuditEvent | AuditRow]) -> None:
     """Chain ``events`` onto a free chain's head and insert them: one lock, one insert, one head
     update."""
     if not events:
@@ -240,12 +241,15 @@ def _insert_start(vendor: str) -> tuple[list[Any], str, str]:
     return fields, start, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
-def _insert(events: list[AuditEvent]) -> None:
+def _insert(events: Sequence[AuditEvent | AuditRow]) -> None:
     """One INSERT for the rows, their ids read back by their (unique) hashes: the SQL Django's
     ``bulk_create`` writes, without the ORM building it for every audited write."""
     fields, start, row = _insert_start(connection.vendor)
+    # The connection itself rather than the django.db.connection proxy, which looks it up again
+    # on every attribute each field's preparation reads.
+    db = connections[DEFAULT_DB_ALIAS]
     params = [
-        field.get_db_prep_save(getattr(event, field.attname), connection)
+        field.get_db_prep_save(getattr(event, field.attname), db)
         for event in events
         for field in fields
     ]
@@ -260,25 +264,22 @@ def _insert(events: list[AuditEvent]) -> None:
             ids = dict(AuditEvent.objects.filter(row_hash__in=hashes).values_list("row_hash", "id"))
     for event in events:
         event.id = ids[event.row_hash]
-        event._state.adding = False
-        event._state.db = connection.alias
+        if isinstance(event, AuditEvent):
+            event._state.adding = False
+            event._state.db = connection.alias
 
 
-def audit_log(
+def _row_content(
     *,
     action: str,
-    obj: Any = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    person: Any = None,
-    actor: Any = None,
-    detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one row. ``actor`` defaults to the request's signed-in user (or token owner).
-
-    ``obj`` is a model instance (its class name and public uuid are recorded); ``person`` is the
-    Person the row concerns, so the person's access history can be searched.
-    """
+    obj: Any,
+    object_type: str | None,
+    object_id: str | None,
+    person: Any,
+    actor: Any,
+    detail: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An audit row's content (everything but its chain and hashes), as ``audit_log`` records it."""
     ctx = get_context()
     actor_id = getattr(actor, "pk", None) if actor is not None else ctx.actor_id
     if obj is not None:
@@ -297,17 +298,45 @@ def audit_log(
             get_user_model().objects.filter(pk=actor_id).values_list("username", flat=True).first()
             or ""
         )
+    return {
+        "at": timezone.now(),
+        "actor_id": actor_id,
+        "actor_label": label,
+        "action": action,
+        "object_type": object_type or "",
+        "object_id": object_id or "",
+        "person_uuid": person_uuid,
+        "request_id": ctx.request_id,
+        "ip_address": _clean_ip(ctx.ip_address),
+        "detail": _clean_detail(detail),
+    }
+
+
+def audit_log(
+    *,
+    action: str,
+    obj: Any = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    person: Any = None,
+    actor: Any = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one row. ``actor`` defaults to the request's signed-in user (or token owner).
+
+    ``obj`` is a model instance (its class name and public uuid are recorded); ``person`` is the
+    Person the row concerns, so the person's access history can be searched.
+    """
     event = AuditEvent(
-        at=timezone.now(),
-        actor_id=actor_id,
-        actor_label=label,
-        action=action,
-        object_type=object_type or "",
-        object_id=object_id or "",
-        person_uuid=person_uuid,
-        request_id=ctx.request_id,
-        ip_address=_clean_ip(ctx.ip_address),
-        detail=_clean_detail(detail),
+        **_row_content(
+            action=action,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            person=person,
+            actor=actor,
+            detail=detail,
+        )
     )
     batch = _batch.get()
     if batch is not None:
@@ -323,3 +352,58 @@ def audit_log(
     with transaction.atomic():
         _append([event])
     return event
+
+
+@dataclass(slots=True)
+class AuditRow:
+    """An audit row without a model instance, for a write path that appends its rows itself
+    (``audit_row`` makes one, ``audit_rows_append`` chains and inserts them): the same content,
+    chain and hashes an AuditEvent gets from ``audit_log``."""
+
+    at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    person_uuid: Any
+    request_id: str
+    ip_address: str | None
+    detail: dict[str, Any]
+    chain: int = 0
+    prev_hash: str = ""
+    row_hash: str = ""
+    id: int | None = None
+
+
+def audit_row(
+    *,
+    action: str,
+    obj: Any = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    person: Any = None,
+    actor: Any = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditRow:
+    """The row ``audit_log`` would append for these arguments, not yet written."""
+    return AuditRow(
+        **_row_content(
+            action=action,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            person=person,
+            actor=actor,
+            detail=detail,
+        )
+    )
+
+
+def audit_rows_append(rows: list[AuditRow]) -> None:
+    """Chain ``rows`` onto a free chain and insert them (one lock, one insert, one move of the
+    head), exactly as an audit batch writes its rows. Run it inside the transaction whose writes
+    the rows record, as its last statements: the head stays locked until the commit."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_rows_append() must run inside transaction.atomic().")
+    _append(rows)

@@ -7,15 +7,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from linkwell.audit.services import audit_log
+from linkwell.audit.services import AuditRow, audit_log, audit_row
 from linkwell.common.errors import Conflict
+from linkwell.common.rows import insert_row, row_values
 
-from ..models import Consent, ConsentMethod, ConsentPurpose, EthnicCategory, Person, Sex
+from ..models import (
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    EthnicCategory,
+    Person,
+    PossibleDuplicate,
+    Sex,
+)
+from ..selectors import person_find_duplicates
 from ..validation import normalise_nhs_number, normalise_postcode
-from .duplicates import person_flag_duplicates
+from .duplicates import ordered_pair, person_flag_duplicates
 
 # Fields a caller may set on a person (everything a person's record holds, nothing computed).
 PERSON_FIELDS = frozenset(
@@ -143,6 +153,107 @@ def person_insert(*, new: NewPerson, actor: Any) -> Person:
         )
         person_flag_duplicates(person=person, actor=actor)
     return person
+
+
+def person_insert_sql(
+    *, new: NewPerson, actor: Any, now: dt.datetime
+) -> tuple[Person, list[AuditRow]]:
+    """``person_insert`` for the busiest write path (referral intake through the API): the same
+    row and the same duplicate check and flagged pairs, written with plain INSERTs, and the audit
+    rows ``person_insert`` would log returned for the caller to append with its own
+    (``audit_rows_append``) inside the same transaction. ``now`` is the record's created_at.
+
+    The check runs after the insert, inside the caller's transaction, as in ``person_insert``. A
+    record just inserted is in no pair yet, and no other transaction can pair it before this one
+    commits (it cannot see the record), so each match is a new pair: no look-up for an existing
+    pair and no savepoint around its insert, which ``person_flag_duplicates`` needs for a record
+    other transactions can see.
+    """
+    person = new.person
+    if person.merged_into_id is not None or person.pk is not None:
+        raise ValueError("person_insert_sql writes a new person's record.")
+    # What Person.save() sets: the search names, and the timestamps (auto_now_add, auto_now).
+    person.search_given_name = person.given_name.strip().lower()
+    person.search_family_name = person.family_name.strip().lower()
+    person.created_at = person.updated_at = now
+    person.pk = insert_row(Person, row_values(person))
+    person._state.adding = False
+    person._state.db = connection.alias
+    rows = [
+        audit_row(
+            action="create", obj=person, person=person, actor=actor, detail={"fields": new.given}
+        )
+    ]
+    for match in person_find_duplicates(
+        nhs_number=person.nhs_number,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        postcode=person.postcode,
+        exclude_id=person.pk,
+    ):
+        first, second = ordered_pair(person, match.person)
+        # What PossibleDuplicate.full_clean() checks holds by construction: the reason is cut
+        # to its 200 characters, the score is a float and the status is "open".
+        pair = PossibleDuplicate(
+            person=first,
+            other=second,
+            reason=match.reason[:200],
+            score=match.score,
+            created_at=now,
+            updated_at=now,
+        )
+        pair.pk = insert_row(PossibleDuplicate, row_values(pair))
+        rows.append(
+            audit_row(
+                action="create",
+                obj=pair,
+                person=person,
+                actor=actor,
+                detail={
+                    "other": str(match.person.uuid),
+                    "reason": pair.reason,
+                    "score": pair.score,
+                },
+            )
+        )
+    return person, rows
+
+
+def consent_insert_sql(
+    *,
+    person: Person,
+    purpose: str,
+    given: bool,
+    actor: Any,
+    method: str,
+    note: str,
+    now: dt.datetime,
+) -> AuditRow:
+    """``consent_record`` for a record ``person_insert_sql`` has just written (so not merged),
+    recorded ``now``, with a plain INSERT; returns the audit row ``consent_record`` would log, for
+    the caller to append. The purpose and the method must be valid: the caller passes constants."""
+    if purpose not in ConsentPurpose.values or method not in ConsentMethod.values:
+        raise ValueError(f"Not a consent purpose and method: {purpose!r}, {method!r}.")
+    consent = Consent(
+        person=person,
+        purpose=purpose,
+        given=bool(given),
+        recorded_at=now,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+        method=method,
+        note=(note or "").strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    consent.pk = insert_row(Consent, row_values(consent))
+    return audit_row(
+        action="create",
+        obj=consent,
+        person=person,
+        actor=actor,
+        detail={"purpose": purpose, "given": bool(given), "method": method},
+    )
 
 
 def person_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Person:

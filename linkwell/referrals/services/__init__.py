@@ -16,8 +16,9 @@ from ._common import (
     intake_team,
     referral_url,
 )
+from .api_intake import referral_create_via_api
 from .deadlines import referral_deadline_sweep_run, self_referral_attempts_prune
-from .intake import referral_create, referral_create_self, referral_create_via_api
+from .intake import referral_create, referral_create_self
 from .workflow import referral_assign, referral_transition
 
 __all__ = [

@@ -6,19 +6,18 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, OrganisationKind, Role, Team
 from linkwell.audit.services import audit_batch, audit_log
-from linkwell.common.errors import ApplicationError, Conflict, Forbidden
+from linkwell.common.errors import ApplicationError, Forbidden
 from linkwell.common.needs import SAFEGUARDING_NEED, validate_need_codes
 from linkwell.common.statuses import TaskStatus
 from linkwell.common.working_days import add_working_days
@@ -27,10 +26,9 @@ from linkwell.notifications.services import alert_create
 from linkwell.people.models import ConsentMethod, ConsentPurpose, Person
 from linkwell.people.services import NewPerson, consent_record, person_insert, person_new
 
-from ..models import IdempotencyRecord, Referral, ReferralSource, SelfReferralAttempt, Urgency
+from ..models import Referral, ReferralSource, SelfReferralAttempt, Urgency
 from ..risk import find_risk_words
 from ._common import (
-    API_FIELDS,
     PERSON_FIELDS,
     REFERRING_ROLES,
     SELF_REFERRAL_FIELDS,
@@ -319,102 +317,6 @@ def _current_record(person: Person) -> Person:
     if current is None or current.merged_into_id is not None:
         raise ValidationError({"person": "That person's record is no longer on the register."})
     return current
-
-
-def _fingerprint(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _replay(*, actor: Any, key: str, fingerprint: str) -> Referral | None:
-    # Asked on every API intake and almost always empty: two columns, no join, no instance.
-    found = (
-        IdempotencyRecord.objects.filter(user=actor, key=key)
-        .values_list("request_fingerprint", "referral_id")
-        .first()
-    )
-    if found is None:
-        return None
-    stored_fingerprint, referral_id = found
-    referral = Referral.objects.get(pk=referral_id)
-    if stored_fingerprint != fingerprint:
-        raise Conflict(
-            "This Idempotency-Key was already used for a different referral. "
-            "Send a new key for a new referral.",
-            extra={"reference": referral.reference},
-        )
-    return referral
-
-
-def _api_kwargs(*, actor: Any, payload: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(payload) - API_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(unknown)}.")
-    kwargs = {k: v for k, v in payload.items() if k not in ("person", "team") and v is not None}
-    person = payload.get("person")
-    if not isinstance(person, dict):
-        raise ValidationError({"person": "Give the person's details."})
-    person_details = {k: v for k, v in person.items() if v is not None}
-    dob = person_details.get("date_of_birth")
-    if isinstance(dob, str):
-        try:
-            parsed = dt.date.fromisoformat(dob)
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise ValidationError({"date_of_birth": "Give the date of birth as YYYY-MM-DD."})
-        person_details["date_of_birth"] = parsed
-    kwargs["person_details"] = person_details
-    kwargs.setdefault("consent_confirmed", False)
-    kwargs.setdefault("reason", "")
-    kwargs.setdefault("source", "")
-    team_uuid = payload.get("team")
-    if team_uuid:
-        team = Team.objects.filter(uuid=team_uuid).first()
-        if team is None:
-            raise ValidationError({"team": "No such team."})
-        kwargs["team"] = team
-    return kwargs
-
-
-def referral_create_via_api(
-    *, actor: Any, idempotency_key: str, payload: dict[str, Any]
-) -> tuple[Referral, bool]:
-    """Create a referral once per (user, Idempotency-Key); a retry returns the first one.
-
-    Returns ``(referral, created)``. The same key with a different payload is a Conflict (409).
-    Two concurrent requests with one key create one referral: the unique constraint on
-    (user, key) makes the second insert fail, its transaction is rolled back (person, referral,
-    audit rows and all) and the first request's referral is returned.
-
-    The key, the payload, the replay look-up and every check of the referral and the person
-    (``_referral_prepare``) run before the transaction opens, so the write transaction (on SQLite
-    it holds the database's write lock from its first statement) covers only the writes.
-    """
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise ValidationError("Send an Idempotency-Key header with a new unique value.")
-    if len(key) > 200:
-        raise ValidationError("The Idempotency-Key header must be at most 200 characters.")
-    fingerprint = _fingerprint(payload)
-    existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
-    if existing is not None:
-        return existing, False
-    kwargs = _api_kwargs(actor=actor, payload=payload)
-    prepared = _referral_prepare(actor=actor, **kwargs)
-    try:
-        with transaction.atomic(), audit_batch():
-            referral = _referral_write(prepared, actor=actor)
-            IdempotencyRecord.objects.create(
-                key=key, user=actor, request_fingerprint=fingerprint, referral=referral
-            )
-    except IntegrityError:
-        # Another request with this key won the race; its referral is the one.
-        existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
-        if existing is None:
-            raise
-        return existing, False
-    return referral, True
 
 
 def _client_hash(client_key: str) -> str:
