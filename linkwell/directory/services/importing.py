@@ -55,7 +55,7 @@ from linkwell.hsds.structure import (
 )
 
 from ..search import among
-from .bulk import count_existing, insert_pairs, upsert_rows
+from .bulk import existing_ids, insert_pairs, upsert_rows
 from .indexing import search_documents_rebuild
 
 # Records per batch (one transaction, one upsert per table). Larger batches mean fewer commits
@@ -419,6 +419,7 @@ class _Importer:
 
     def _write(self, flats: list[_Flat]) -> None:
         now = timezone.now()
+        new_services: set[uuid.UUID] = set()
         rows_by_table: dict[str, dict[uuid.UUID, dict[str, Any]]] = defaultdict(dict)
         facts: dict[uuid.UUID, lt.ServiceFacts] = {}
         for flat in flats:
@@ -435,15 +436,24 @@ class _Importer:
             rows = rows_by_table.get(table)
             if not rows:
                 continue
-            before = count_existing(model, rows)
+            existing = existing_ids(model, rows)
             attnames = [c.attname for c in columns(table)] + ["linkwell_updated_at"]
             for row in rows.values():
                 row["linkwell_updated_at"] = now
-            upsert_rows(model, rows.values(), attnames, key="id")
-            self.report.updated[table] += before
-            self.report.created[table] += len(rows) - before
+            if existing:
+                # Rows new to the directory are inserted; only the others need the upsert.
+                upsert_rows(
+                    model, [r for i, r in rows.items() if i in existing], attnames, key="id"
+                )
+            if len(existing) < len(rows):
+                fresh = [r for i, r in rows.items() if i not in existing]
+                upsert_rows(model, fresh, attnames, key="id", new=True)
+            if table == "service":
+                new_services = set(rows) - existing
+            self.report.updated[table] += len(existing)
+            self.report.created[table] += len(rows) - len(existing)
         services = rows_by_table.get("service", {})
-        self._profiles(services, rows_by_table, facts)
+        self._profiles(services, rows_by_table, facts, new_services)
         self.affected_services |= set(services) | set(facts)
         for table in ("service_at_location", "phone", "schedule", "language", "cost_option"):
             for row in rows_by_table.get(table, {}).values():
@@ -459,8 +469,12 @@ class _Importer:
         services: dict[uuid.UUID, dict[str, Any]],
         rows_by_table: dict[str, dict[uuid.UUID, dict[str, Any]]],
         facts: dict[uuid.UUID, lt.ServiceFacts],
+        new_services: set[uuid.UUID],
     ) -> None:
         """Each service's profile, needs and modes: written once per batch, in bulk.
+
+        ``new_services``: the services this batch has just added to the directory, which can
+        have no profile, needs or modes yet, so theirs are plainly inserted.
 
         A service new to the directory gets a profile from its HSDS fields (cost, access and
         verification as they read); an existing profile keeps its values. Linkwell facts carried
@@ -491,6 +505,7 @@ class _Importer:
             if facts
             else {}
         )
+        had_profile = set(current)
         stamp = timezone.now()
         new_profiles = []
         for sid, row in services.items():
@@ -531,6 +546,7 @@ class _Importer:
             ],
             key="service_id",
             update=False,
+            new=all(p["service_id"] in new_services for p in new_profiles),
         )
         if not facts:
             return
@@ -575,10 +591,13 @@ class _Importer:
             profiles,
             ["service_id", "review_status", "updated_at", *fields],
             key="service_id",
+            new=not had_profile,
         )
-        ServiceNeed.objects.filter(service_id__in=among(replace_needs)).delete()
+        if not new_services.issuperset(replace_needs):
+            ServiceNeed.objects.filter(service_id__in=among(replace_needs)).delete()
         insert_pairs(ServiceNeed, "need", needs)
-        ServiceDeliveryMode.objects.filter(service_id__in=among(replace_modes)).delete()
+        if not new_services.issuperset(replace_modes):
+            ServiceDeliveryMode.objects.filter(service_id__in=among(replace_modes)).delete()
         insert_pairs(ServiceDeliveryMode, "mode", modes)
 
 

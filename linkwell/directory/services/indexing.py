@@ -140,7 +140,8 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
             )
         # One bulk upsert for the chunk, in the order of the ids (on SQLite a document's id is
         # its FTS5 rowid, which breaks ties between equal scores); the database's full-text index
-        # follows the rows.
+        # follows the rows. When none of the services has a document yet (a new directory), the
+        # rows are plainly inserted.
         upsert_rows(
             ServiceSearchDocument,
             [dict(zip(COLUMNS, doc, strict=True)) for doc in docs],
@@ -148,6 +149,10 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
             key="service_id",
             raw=True,
             keep_order=True,
+            new=not _rows(
+                "SELECT 1 FROM directory_servicesearchdocument WHERE service_id IN {ids} LIMIT 1",
+                ids,
+            ),
         )
         written += len(docs)
     services_changed.send(sender=Service, service_ids=wanted)

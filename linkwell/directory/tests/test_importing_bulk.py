@@ -193,3 +193,32 @@ def test_import_leaves_the_cycle_collector_as_it_found_it(tmp_path):
     with pytest.raises(SourceError):
         hsds_import(source=str(missing))
     assert gc.isenabled()
+
+
+def test_rows_new_to_the_directory_are_inserted_as_the_upsert_would_write_them(
+    tmp_path, monkeypatch
+):
+    """Rows whose keys are not in the table yet are inserted (copied straight into it on
+    PostgreSQL); forced through INSERT ... ON CONFLICT instead, every row and search result is
+    the same."""
+    from linkwell.directory.services import bulk, importing, indexing
+
+    inserted = []
+
+    def spy(*args, new=False, **kwargs):
+        inserted.append(new)
+        return bulk.upsert_rows(*args, new=new, **kwargs)
+
+    def upsert_only(*args, new=False, **kwargs):
+        return bulk.upsert_rows(*args, **kwargs)
+
+    for module in (importing, indexing):
+        monkeypatch.setattr(module, "upsert_rows", spy)
+    fast = _import_all(tmp_path, batch_size=500)
+    expected = _snapshot()
+    assert True in inserted and False in inserted  # new rows, and updates in the second file
+    _empty_directory()
+    for module in (importing, indexing):
+        monkeypatch.setattr(module, "upsert_rows", upsert_only)
+    assert _import_all(tmp_path, batch_size=500) == fast
+    assert _snapshot() == expected
