@@ -194,10 +194,16 @@ def _rebuild_chunk(t: dict[str, str], ids: list[uuid.UUID]) -> tuple[int, int]:
 
 
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Many rows per INSERT: one statement per row cost PostgreSQL a round trip each."""
+    """Many rows per INSERT: one statement per row cost PostgreSQL a round trip each. On
+    PostgreSQL the rows are copied (COPY): no statement of thousands of parameters to parse."""
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608  # our table names
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and rows:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         for start in range(0, len(rows), INSERT_ROWS):
             part = rows[start : start + INSERT_ROWS]
             cursor.execute(
