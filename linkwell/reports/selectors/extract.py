@@ -124,7 +124,9 @@ class WholeDaysBetween(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds from strftime and
-        # the microseconds from the text give an exact difference in microseconds.
+        # the microseconds from the text give an exact difference in microseconds. That text
+        # (microseconds written only when not zero) sorts as the instants do, so whether the
+        # wait is negative is a plain comparison and the difference is worked out once.
         micro = (
             "(CAST(strftime('%%%%s', {0}) AS INTEGER) * 1000000"
             " + CAST(substr({0} || '.000000', 21, 6) AS INTEGER))"
@@ -134,7 +136,7 @@ class WholeDaysBetween(Func):
         sql, params = self.as_sql(
             compiler,
             connection,
-            template=f"CASE WHEN {diff} >= 0 THEN {diff} / 86400000000 END",
+            template=f"CASE WHEN {ends['end']} >= {ends['start']} THEN {diff} / 86400000000 END",
             **extra_context,
         )
         return sql, params
