@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,18 @@ def paired_summaries(episodes: QuerySet[Episode]) -> QuerySet[MeasureSummary]:
     ).order_by()
 
 
+def _numbered(
+    values: Sequence[Any], name: Callable[[Any], str]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each value's number and the names numbered, in order of first appearance: values with the
+    same name share a number. Each distinct value is named once and the numbers are looked up
+    by C-level iteration, not a Python step per value."""
+    numbers: dict[str, int] = {}
+    number_of = {v: numbers.setdefault(name(v), len(numbers)) for v in dict.fromkeys(values)}
+    array = np.fromiter(map(number_of.__getitem__, values), dtype=np.int64, count=len(values))
+    return array, tuple(numbers)
+
+
 def pairs_for_episodes(episodes: QuerySet[Episode]) -> dict[str, MeasurePairs]:
     """``measure_pairs`` for the given episodes, with each episode's referral source, team and
     whether it had an employment advisor."""
@@ -118,26 +131,35 @@ def pairs_for_episodes(episodes: QuerySet[Episode]) -> dict[str, MeasurePairs]:
     if not rows:
         return {}
     teams = dict(Team.objects.values_list("id", "name"))
-    episode_ids, codes, firsts, lasts, sources, team_ids, advisors = zip(*rows, strict=True)
-    # Sources and team names as small integers, so grouping works on numbers.
-    source_index: dict[str, int] = {}
-    team_index: dict[str, int] = {}
-    code_array = np.array(codes, dtype=object)
+    # Column by column, straight from the rows into arrays: transposing with zip(*rows) made an
+    # iterator per row and kept the garbage collector busy.
+    n = len(rows)
+
+    def column(i: int) -> list[Any]:
+        return list(map(itemgetter(i), rows))
+
+    def array(i: int, dtype: Any) -> np.ndarray:
+        return np.fromiter(map(itemgetter(i), rows), dtype=dtype, count=n)
+
+    # Measures, sources and team names as small integers, so grouping works on numbers.
+    code_numbers, code_names = _numbered(column(1), str)
+    source_numbers, source_values = _numbered(column(4), lambda s: s or "")
+    team_numbers, team_names = _numbered(column(5), lambda t: teams.get(t, ""))
     columns = (
-        np.array(episode_ids, dtype=np.int64),
-        np.array(firsts, dtype=float),
-        np.array(lasts, dtype=float),
-        np.array([source_index.setdefault(s or "", len(source_index)) for s in sources]),
-        np.array([team_index.setdefault(teams.get(t, ""), len(team_index)) for t in team_ids]),
-        np.array(advisors, dtype=bool),
+        array(0, np.int64),
+        array(2, float),
+        array(3, float),
+        source_numbers,
+        team_numbers,
+        array(6, bool),
     )
     pairs: dict[str, MeasurePairs] = {}
-    for code in sorted(set(codes)):
-        chosen = code_array == code
+    for code in sorted(code_names):
+        chosen = code_numbers == code_names.index(code)
         order = np.argsort(columns[0][chosen], kind="stable")
         ids, first, last, source, team, advisor = (column[chosen][order] for column in columns)
         pairs[code] = MeasurePairs(
-            ids, first, last, source, team, advisor, tuple(source_index), tuple(team_index)
+            ids, first, last, source, team, advisor, source_values, team_names
         )
     return pairs
 
