@@ -56,7 +56,7 @@ from linkwell.hsds.structure import (
 
 from ..search import among
 from .bulk import existing_ids, insert_pairs, upsert_rows
-from .indexing import search_documents_rebuild
+from .indexing import search_copies_set_once, search_documents_rebuild
 
 # Records per batch (one transaction, one upsert per table). Larger batches mean fewer commits
 # and look-ups; 2,000 services with everything nested in them stay well under 100 MB.
@@ -432,28 +432,33 @@ class _Importer:
                         merged.add(code, v)
                 for code, v in f.values.items():
                     merged.add(code, v)
-        for table, model in HSDS_MODELS.items():
-            rows = rows_by_table.get(table)
-            if not rows:
-                continue
-            existing = existing_ids(model, rows)
-            attnames = [c.attname for c in columns(table)] + ["linkwell_updated_at"]
-            for row in rows.values():
-                row["linkwell_updated_at"] = now
-            if existing:
-                # Rows new to the directory are inserted; only the others need the upsert.
-                upsert_rows(
-                    model, [r for i, r in rows.items() if i in existing], attnames, key="id"
-                )
-            if len(existing) < len(rows):
-                fresh = [r for i, r in rows.items() if i not in existing]
-                upsert_rows(model, fresh, attnames, key="id", new=True)
-            if table == "service":
-                new_services = set(rows) - existing
-            self.report.updated[table] += len(existing)
-            self.report.created[table] += len(rows) - len(existing)
         services = rows_by_table.get("service", {})
-        self._profiles(services, rows_by_table, facts, new_services)
+        # What the search documents copy from services, profiles, needs and modes is set once
+        # for the batch; the documents of services new to the directory are written whole at
+        # the end of the import.
+        with search_copies_set_once() as copies_changed:
+            for table, model in HSDS_MODELS.items():
+                rows = rows_by_table.get(table)
+                if not rows:
+                    continue
+                existing = existing_ids(model, rows)
+                attnames = [c.attname for c in columns(table)] + ["linkwell_updated_at"]
+                for row in rows.values():
+                    row["linkwell_updated_at"] = now
+                if existing:
+                    # Rows new to the directory are inserted; only the others need the upsert.
+                    upsert_rows(
+                        model, [r for i, r in rows.items() if i in existing], attnames, key="id"
+                    )
+                if len(existing) < len(rows):
+                    fresh = [r for i, r in rows.items() if i not in existing]
+                    upsert_rows(model, fresh, attnames, key="id", new=True)
+                if table == "service":
+                    new_services = set(rows) - existing
+                self.report.updated[table] += len(existing)
+                self.report.created[table] += len(rows) - len(existing)
+            self._profiles(services, rows_by_table, facts, new_services)
+            copies_changed |= (set(services) | set(facts)) - new_services
         self.affected_services |= set(services) | set(facts)
         for table in ("service_at_location", "phone", "schedule", "language", "cost_option"):
             for row in rows_by_table.get(table, {}).values():

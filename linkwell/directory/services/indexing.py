@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -42,6 +43,95 @@ def tokens(values: Iterable[str]) -> str:
     """
     values = list(values)
     return "|" + "|".join(values) + "|" if values else ""
+
+
+# The tables whose values the search document copies, kept in step by the triggers of migrations
+# 0007, 0008 and 0009.
+COPIED_FROM = (
+    "directory_service",
+    "directory_serviceprofile",
+    "directory_serviceneed",
+    "directory_servicedeliverymode",
+)
+DOCUMENT = "directory_servicesearchdocument"
+
+
+def _copies_sql() -> str:
+    """SQL SET list giving a document the values its triggers copy: the service's status and
+    ages, its profile's verification, cost and access (NULL without a profile), and its needs
+    and modes as tokens, in the order the rows were written ("" for none)."""
+    # Only names from this module go into the SQL.
+    service = f"{DOCUMENT}.service_id"
+    sets = [
+        f"{c} = (SELECT s.{c} FROM directory_service s WHERE s.id = {service})"  # noqa: S608
+        for c in ("status", "minimum_age", "maximum_age")
+    ] + [
+        f"{c} = (SELECT p.{c} FROM directory_serviceprofile p "  # noqa: S608
+        f"WHERE p.service_id = {service})"
+        for c in ("verified_at", "cost", "access")
+    ]
+    for table, code, column in (
+        ("directory_serviceneed", "need", "needs"),
+        ("directory_servicedeliverymode", "mode", "modes"),
+    ):
+        if connection.vendor == "sqlite":
+            tokens = (
+                f"(SELECT '|' || group_concat({code}, '|') || '|' FROM (SELECT {code} "  # noqa: S608
+                f"FROM {table} WHERE service_id = {service} ORDER BY id))"
+            )
+        else:
+            tokens = (
+                f"(SELECT '|' || string_agg({code}, '|' ORDER BY id) || '|' FROM {table} "  # noqa: S608
+                f"WHERE service_id = {service})"
+            )
+        sets.append(f"{column} = COALESCE({tokens}, '')")
+    return ", ".join(sets)
+
+
+@contextmanager
+def search_copies_set_once() -> Iterator[set[uuid.UUID]]:
+    """Services, profiles, needs and modes written inside this block leave the search documents
+    alone, row by row; the caller adds to the set yielded the services whose rows it changed,
+    and when the block ends one UPDATE sets what their documents copy (a service without a
+    document yet needs nothing: its document is written whole later).
+
+    The triggers that do it per row cost about as much as the row's own insert: an import that
+    writes thousands of rows per statement does the work once per batch instead. PostgreSQL:
+    the transaction is marked and the triggers' WHEN clause lets it by (migration 0009). SQLite
+    has no such setting: the triggers are dropped and created again from their own SQL inside
+    the transaction, which holds SQLite's only write lock, so no other writer can run meanwhile
+    and every other connection sees them throughout. Must be inside a transaction: if the block
+    fails, rolling back restores the triggers (and the mark) with everything else.
+    """
+    assert connection.in_atomic_block, "search_copies_set_once needs a transaction"
+    triggers: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "  # noqa: S608
+                f"({', '.join(['%s'] * len(COPIED_FROM))}) AND name LIKE 'directory_ssd_%%' "
+                "ORDER BY name",
+                COPIED_FROM,
+            )
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        else:
+            cursor.execute("SET LOCAL linkwell.search_copies = 'deferred'")
+    changed: set[uuid.UUID] = set()
+    yield changed
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for _, sql in triggers:
+                cursor.execute(sql)
+        else:
+            cursor.execute("SET LOCAL linkwell.search_copies = ''")
+        if changed:
+            where, param = ids_param(changed)
+            cursor.execute(
+                f"UPDATE {DOCUMENT} SET {_copies_sql()} WHERE service_id IN {where}",  # noqa: S608
+                [param],
+            )
 
 
 def _rows(sql: str, ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:

@@ -222,3 +222,89 @@ def test_rows_new_to_the_directory_are_inserted_as_the_upsert_would_write_them(
         monkeypatch.setattr(module, "upsert_rows", upsert_only)
     assert _import_all(tmp_path, batch_size=500) == fast
     assert _snapshot() == expected
+
+
+COPIED = ("status", "minimum_age", "maximum_age", "verified_at", "cost", "access", "needs", "modes")
+
+
+def _copies() -> dict:
+    return {
+        str(row[0]): row[1:]
+        for row in ServiceSearchDocument.objects.values_list("service_id", *COPIED)
+    }
+
+
+def test_copies_set_once_leave_the_documents_as_the_triggers_do():
+    """Services, profiles, needs and modes changed inside search_copies_set_once give every
+    search document what the per-row triggers give it; after the block (and after a failed one)
+    the triggers keep the documents in step again, in the same transaction too."""
+    from django.db import transaction
+
+    from linkwell.directory.models import (
+        Service,
+        ServiceDeliveryMode,
+        ServiceNeed,
+        ServiceProfile,
+    )
+    from linkwell.directory.services.bulk import insert_pairs
+    from linkwell.directory.services.indexing import search_copies_set_once
+    from linkwell.directory.tests.factories import make_service
+
+    rng = random.Random(11)
+    services = [
+        make_service(f"Service {i}", needs=rng.sample(NEEDS, k=2), modes=rng.sample(MODES, k=1))
+        for i in range(60)
+    ]
+    plans = [
+        (s.id, rng.sample(NEEDS, k=rng.choice([0, 1, 3])), rng.sample(MODES, k=rng.choice([0, 2])))
+        for s in services[:50]
+    ]  # fmt: skip
+    ids = [sid for sid, _, _ in plans]
+
+    def rewrite() -> None:
+        ServiceNeed.objects.filter(service_id__in=ids).delete()
+        ServiceDeliveryMode.objects.filter(service_id__in=ids).delete()
+        insert_pairs(ServiceNeed, "need", [(sid, n) for sid, needs, _ in plans for n in needs])
+        insert_pairs(ServiceDeliveryMode, "mode", [(sid, m) for sid, _, ms in plans for m in ms])
+        Service.objects.filter(id__in=ids[::3]).update(status="inactive", minimum_age=21)
+        ServiceProfile.objects.filter(service_id__in=ids[1::3]).update(cost="paid", verified_at=NOW)
+        ServiceProfile.objects.filter(service_id__in=ids[2::7]).delete()
+
+    before = _copies()
+    with transaction.atomic():
+        rewrite()
+        by_triggers = _copies()
+        transaction.set_rollback(True)
+    assert _copies() == before
+    assert all(before[str(sid)] != by_triggers[str(sid)] for sid in ids[::3] + ids[1::3])
+    with transaction.atomic():
+        with search_copies_set_once() as changed:
+            rewrite()
+            assert _copies() == before  # the per-row work stood aside
+            changed.update(ids)
+        assert _copies() == by_triggers
+        # An ordinary write after the block, in the same transaction, is kept in step again.
+        ServiceNeed.objects.create(service=services[55], need="caring")
+        Service.objects.filter(id=services[55].id).update(status="defunct")
+        copies = list(by_triggers[str(services[55].id)])
+        copies[0], copies[-2] = "defunct", copies[-2] + "caring|"
+        expected = {**by_triggers, str(services[55].id): tuple(copies)}
+        assert _copies() == expected
+    with (
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+        search_copies_set_once() as changed,
+    ):
+        ServiceNeed.objects.filter(service=services[56]).delete()
+        changed.add(services[56].id)
+        raise ZeroDivisionError
+    assert _copies() == expected
+    ServiceNeed.objects.filter(service=services[57]).delete()
+    ServiceProfile.objects.filter(service=services[57]).delete()
+    assert _copies()[str(services[57].id)][3:] == (
+        None,
+        None,
+        None,
+        "",
+        expected[str(services[57].id)][-1],
+    )
