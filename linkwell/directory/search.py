@@ -43,13 +43,22 @@ class SearchBackend(Protocol):
         """
         ...
 
-    def rank_among(
-        self, *, query: str, service_ids: list[uuid.UUID]
-    ) -> list[tuple[uuid.UUID, float]]:
-        """[(service id, score)] of the given services that match, best first (every one).
+    def rank_near(
+        self,
+        *,
+        query: str,
+        near: tuple[str, list[Any]],
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        by_distance: bool,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[int, list[tuple[uuid.UUID, float, float]]]:
+        """(how many candidates within the distance match, [(service id, score, km)] of the
+        page), best first, or nearest first when ``by_distance`` (then best first).
 
-        For a candidate set already known and bounded (the services within a distance): the
-        full-text matches are tested against the set instead of against the filters.
+        ``near`` is ``near_sql``'s set of the services within the distance: the text matches
+        are ranked among it, in the same statement.
         """
         ...
 
@@ -63,6 +72,20 @@ def words(query: str) -> list[str]:
 
 def _page(limit: int | None, offset: int) -> str:
     return f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+
+
+def _fetch_page(
+    sql: str, params: tuple[Any, ...], limit: int, offset: int
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """(total, rows of the page) of an ordered query whose last column is ``COUNT(*) OVER ()``."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql + _page(limit, offset), params)
+        rows = cursor.fetchall()
+        if not rows and offset:  # a page past the end: the count is in no row of it
+            cursor.execute(sql + _page(1, 0), params)
+            rows_for_count = cursor.fetchall()
+            return (int(rows_for_count[0][-1]) if rows_for_count else 0), []
+    return (int(rows[0][-1]) if rows else 0), [row[:-1] for row in rows]
 
 
 class Fts5Backend:
@@ -146,22 +169,38 @@ class Fts5Backend:
                 rows = cursor.fetchall()
         return total, [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
 
-    def rank_among(
-        self, *, query: str, service_ids: list[uuid.UUID]
-    ) -> list[tuple[uuid.UUID, float]]:
-        if not words(query) or not service_ids:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT d.service_id, {self.SCORE} AS score "  # noqa: S608  # constant SQL
-                "FROM directory_service_fts "
-                "JOIN directory_servicesearchdocument d ON d.id = directory_service_fts.rowid "
-                "WHERE directory_service_fts MATCH %s "
-                "AND d.service_id IN (SELECT value FROM json_each(%s)) ORDER BY score, d.id",
-                (self._match(query), json.dumps([sid.hex for sid in service_ids])),
-            )
-            rows = cursor.fetchall()
-        return [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
+    def rank_near(
+        self,
+        *,
+        query: str,
+        near: tuple[str, list[Any]],
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        by_distance: bool,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[int, list[tuple[uuid.UUID, float, float]]]:
+        if not words(query):
+            return 0, []
+        near_sql, near_params = near
+        # The services within the distance that pass the filters, with their documents' ids;
+        # then one MATCH over the index (as the raw query), each match looked up among them, so
+        # bm25 is computed for those only. The CROSS JOIN keeps the MATCH outermost: SQLite
+        # would otherwise run the full-text query again for each nearby document (seconds for a
+        # prefix query). bm25 cannot be read beside a window function: the matches are scored
+        # in a CTE, which the page is counted and cut from.
+        document = document_of("n.sid", f"({candidates_sql})")
+        order = "km, score, id" if by_distance else "score, id"
+        sql = (
+            "WITH near AS MATERIALIZED ("  # noqa: S608  # the filters are SQL from the ORM
+            f"SELECT d.id, d.service_id, n.km FROM ({near_sql}) n {document}), "
+            f"m AS MATERIALIZED (SELECT near.service_id, {self.SCORE} AS score, near.km, near.id "
+            "FROM directory_service_fts CROSS JOIN near "
+            "WHERE near.id = directory_service_fts.rowid AND directory_service_fts MATCH %s) "
+            f"SELECT service_id, score, km, COUNT(*) OVER () FROM m ORDER BY {order}"
+        )
+        total, rows = _fetch_page(sql, (*near_params, *params, self._match(query)), limit, offset)
+        return total, [(uuid.UUID(str(sid)), -float(score), km) for sid, score, km in rows]
 
     def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:
@@ -231,21 +270,32 @@ class PostgresBackend:
             total = self._count(query, candidates_sql, params) if offset else 0
         return total, [(sid, float(score)) for sid, score, _ in rows]
 
-    def rank_among(
-        self, *, query: str, service_ids: list[uuid.UUID]
-    ) -> list[tuple[uuid.UUID, float]]:
-        if not words(query) or not service_ids:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score "  # noqa: S608  # constant
-                "FROM directory_servicesearchdocument d, to_tsquery('english', %s) q "
-                f"WHERE {TSVECTOR} @@ q AND d.service_id = ANY(%s::uuid[]) "
-                "ORDER BY score DESC, d.service_id",
-                (self._tsquery(query), list(service_ids)),
-            )
-            rows = cursor.fetchall()
-        return [(sid, float(score)) for sid, score in rows]
+    def rank_near(
+        self,
+        *,
+        query: str,
+        near: tuple[str, list[Any]],
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        by_distance: bool,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[int, list[tuple[uuid.UUID, float, float]]]:
+        if not words(query):
+            return 0, []
+        near_sql, near_params = near
+        # Driven by the services within the distance (a few thousand at most in a city), each
+        # one's document tested against the query and the filters in the row: no GIN scan of
+        # every match in the directory.
+        order = "n.km, score DESC, d.service_id" if by_distance else "score DESC, d.service_id"
+        document = document_of("n.sid", f"{TSVECTOR} @@ q AND ({candidates_sql})")
+        sql = (
+            f"SELECT d.service_id, ts_rank({TSVECTOR}, q) AS score, n.km, "  # noqa: S608
+            f"COUNT(*) OVER () FROM ({near_sql}) n "
+            f"CROSS JOIN to_tsquery('english', %s) q {document} ORDER BY {order}"
+        )
+        total, rows = _fetch_page(sql, (*near_params, self._tsquery(query), *params), limit, offset)
+        return total, [(sid, float(score), km) for sid, score, km in rows]
 
     def _count(self, query: str, candidates_sql: str, params: tuple[Any, ...]) -> int:
         with connection.cursor() as cursor:
@@ -301,6 +351,96 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     dlat = km / 111.32
     dlon = km / (111.32 * max(math.cos(math.radians(lat)), 0.01))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+# A parameter of the distance expression, typed for both databases (no numeric arithmetic on
+# PostgreSQL, REAL on SQLite).
+_FLOAT = "CAST(%s AS double precision)"
+
+
+def distance_sql(
+    latitude: str, longitude: str, origin: tuple[float, float]
+) -> tuple[str, list[float]]:
+    """``haversine_km(*origin, latitude, longitude)`` as SQL on two float columns.
+
+    The same operations in the same order on the same doubles as haversine_km (the radians
+    factor, the origin's radians and cosine and 2R are worked out here, in Python), and both
+    databases call the C library's sin, cos, asin, sqrt and pow as Python does, so the distance
+    is the very same double: a search in SQL keeps and orders exactly the services it kept and
+    ordered in Python (test_selectors compares them).
+    """
+    lat0, lon0 = origin
+    p1 = math.radians(lat0)
+    rad = math.radians(1.0)
+    sql = (
+        f"{_FLOAT} * asin(sqrt(power(sin(({latitude} * {_FLOAT} - {_FLOAT}) / 2), 2)"
+        f" + {_FLOAT} * cos({latitude} * {_FLOAT}) * power(sin(({longitude} - {_FLOAT})"
+        f" * {_FLOAT} / 2), 2)))"
+    )
+    return sql, [2 * EARTH_RADIUS_KM, rad, p1, math.cos(p1), rad, lon0, rad]
+
+
+def near_sql(origin: tuple[float, float], radius_km: float) -> tuple[str, list[Any]]:
+    """The services with a location within ``radius_km`` of the origin, as rows (sid, km) of
+    the nearest one's distance: the bounding box on the (latitude, longitude, id) index, each
+    location's services through the (location, service) index, then the distance."""
+    lat_min, lat_max, lon_min, lon_max = bounding_box(*origin, radius_km)
+    km, params = distance_sql("l.latitude", "l.longitude", origin)
+    if connection.vendor == "postgresql":
+        # A probe of the (location, service) index per location in the box: the planner, which
+        # cannot tell how small the box is, would otherwise hash the whole link table.
+        services = (
+            "CROSS JOIN LATERAL (SELECT sal.service_id FROM directory_serviceatlocation sal "
+            "WHERE sal.location_id = l.id AND sal.service_id IS NOT NULL OFFSET 0) sal "
+        )
+    else:
+        services = (
+            "JOIN directory_serviceatlocation sal "
+            "ON sal.location_id = l.id AND sal.service_id IS NOT NULL "
+        )
+    sql = (
+        f"SELECT sid, km FROM (SELECT sal.service_id AS sid, MIN({km}) AS km "  # noqa: S608
+        f"FROM directory_location l {services}"
+        "WHERE l.latitude BETWEEN %s AND %s AND l.longitude BETWEEN %s AND %s "
+        f"GROUP BY sal.service_id) b WHERE km <= {_FLOAT}"
+    )
+    return sql, [*params, lat_min, lat_max, lon_min, lon_max, radius_km]
+
+
+def document_of(service: str, condition: str) -> str:
+    """A join to the search document ``d`` of the service ``service`` (a column of the rows
+    joined), kept when ``condition`` on it holds: a probe of the document's unique service index
+    per row. On PostgreSQL a lateral subquery, or the planner scans every document matching
+    the condition (the text's GIN index, or all of them) and hashes them."""
+    if connection.vendor == "postgresql":
+        return (
+            "CROSS JOIN LATERAL (SELECT d.service_id, d.search_vector "  # noqa: S608
+            f"FROM directory_servicesearchdocument d WHERE d.service_id = {service} "
+            f"AND {condition} LIMIT 1) d"  # a service has one document: LIMIT 1 changes nothing
+        )
+    return f"JOIN directory_servicesearchdocument d ON d.service_id = {service} AND {condition}"
+
+
+def nearest(
+    *,
+    near: tuple[str, list[Any]],
+    candidates_sql: str,
+    params: tuple[Any, ...],
+    limit: int,
+    offset: int = 0,
+) -> tuple[int, list[tuple[uuid.UUID, float]]]:
+    """(how many, [(service id, km)] of the page, nearest first) of the services in ``near``
+    whose search document passes the candidate filter (``"1 = 1"``: every one)."""
+    near_sql_, near_params = near
+    join = ""
+    if candidates_sql != "1 = 1":
+        join = document_of("n.sid", f"({candidates_sql})") + " "
+    sql = (
+        f"SELECT n.sid, n.km, COUNT(*) OVER () FROM ({near_sql_}) n "  # noqa: S608
+        f"{join}ORDER BY n.km, n.sid"
+    )
+    total, rows = _fetch_page(sql, (*near_params, *params), limit, offset)
+    return total, [(uuid.UUID(str(sid)), km) for sid, km in rows]
 
 
 class Geocoder(Protocol):

@@ -4,7 +4,6 @@ these reads write no audit rows; what they decide is visibility (status and fres
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from .models import (
     ServiceDeliveryMode,
     ServiceNeed,
 )
-from .search import any_token, backend, bounding_box, haversine_km
+from .search import any_token, backend, near_sql, nearest
 
 LONDON = ZoneInfo("Europe/London")
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -195,33 +194,6 @@ def _document_where(
     return " AND ".join(parts) or "1 = 1", tuple(params)
 
 
-def _box(origin: Origin, radius_km: float) -> Q:
-    """Locations inside the bounding box around the origin (index on latitude, longitude)."""
-    lat_min, lat_max, lon_min, lon_max = bounding_box(origin.latitude, origin.longitude, radius_km)
-    return Q(
-        location__latitude__range=(lat_min, lat_max),
-        location__longitude__range=(lon_min, lon_max),
-    )
-
-
-def _distances(
-    origin: Origin, radius_km: float, candidates: QuerySet[Service]
-) -> dict[uuid.UUID, float]:
-    """Nearest location of each candidate within the radius: bounding box first, then haversine."""
-    # Driven by the locations in the box; each one's service is tested against the filters.
-    rows = ServiceAtLocation.objects.filter(
-        _box(origin, radius_km), Exists(candidates.filter(id=OuterRef("service_id")))
-    ).values_list("service_id", "location__latitude", "location__longitude")
-    best: dict[uuid.UUID, float] = {}
-    for sid, lat, lon in rows:
-        if sid is None or lat is None or lon is None:
-            continue
-        km = haversine_km(origin.latitude, origin.longitude, lat, lon)
-        if km <= radius_km and km < best.get(sid, math.inf):
-            best[sid] = km
-    return best
-
-
 def service_search(
     *,
     query: str = "",
@@ -246,31 +218,42 @@ def service_search(
         raise ValueError("sort must be 'relevance' or 'distance'")
     filters = filters or ServiceFilters()
     now = now or timezone.now()
-    candidates = _candidates(filters, include_hidden, now)
     distances: dict[uuid.UUID, float] | None = None
+    page: list[tuple[uuid.UUID, float | None]]
     if origin is not None:
-        radius_km = filters.max_distance_km or DEFAULT_RADIUS_KM
-        # Driven by the locations in the bounding box (indexed latitude/longitude ranges).
-        distances = _distances(origin, radius_km, candidates)
-    ranked: list[tuple[uuid.UUID, float | None]]
-    if distances is not None:
-        # Bounded by the radius: rank or sort every nearby candidate, then page.
+        # One statement per search: the services within the radius (bounding box on the
+        # locations' index, then the distance in SQL), tested against the filters in their
+        # search document, the text matches ranked among them, and the page cut there.
+        near = near_sql(
+            (origin.latitude, origin.longitude), filters.max_distance_km or DEFAULT_RADIUS_KM
+        )
+        sql, params = _document_where(filters, include_hidden, now)
         if query.strip():
-            # The nearby candidates are known: rank the text matches among them only.
-            ranked = list(backend().rank_among(query=query, service_ids=list(distances)))
+            total, scored = backend().rank_near(
+                query=query,
+                near=near,
+                candidates_sql=sql,
+                params=params,
+                by_distance=sort == "distance",
+                limit=limit,
+                offset=offset,
+            )
+            page = [(sid, score) for sid, score, _ in scored]
+            distances = {sid: km for sid, _, km in scored}
         else:
-            ranked = [(sid, None) for sid in distances]
-        if sort == "distance" or not query.strip():
-            ranked.sort(key=lambda item: distances[item[0]])
-        total = len(ranked)
-        page = ranked[offset : offset + limit]
+            total, nearby = nearest(
+                near=near, candidates_sql=sql, params=params, limit=limit, offset=offset
+            )
+            page = [(sid, None) for sid, _ in nearby]
+            distances = dict(nearby)
     elif query.strip():
         sql, params = _document_where(filters, include_hidden, now)
-        total, scored = backend().rank(
+        total, ranked = backend().rank(
             query=query, candidates_sql=sql, params=params, limit=limit, offset=offset
         )
-        page = list(scored)
+        page = list(ranked)
     else:
+        candidates = _candidates(filters, include_hidden, now)
         total = candidates.count()
         page = [
             (sid, None)

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -213,3 +214,146 @@ def test_text_search_follows_needs_and_modes_changed_without_reindexing():
     assert (document.needs, document.modes) == ("|food|", "|video|face_to_face|")  # row order
     # A code that is part of another code is not a match ("face" is not "face_to_face").
     assert service_search(query="debt", filters=ServiceFilters(delivery_modes=("face",))).total == 0
+
+
+def test_distance_in_sql_is_the_very_same_double_as_haversine_km():
+    """The database works out the distance a search keeps and orders by (distance_sql) exactly
+    as haversine_km does in Python: same results at the radius's edge, same order on ties."""
+    import random
+
+    from django.db import connection
+
+    from linkwell.directory.search import distance_sql
+
+    rng = random.Random(11)
+    for _ in range(400):
+        origin = (rng.uniform(49.9, 58.7), rng.uniform(-7.5, 1.8))
+        spread = rng.choice([0.0, 1e-9, 1e-5, 0.01, 0.1, 1.0, 5.0])
+        point = (origin[0] + rng.uniform(-spread, spread), origin[1] + rng.uniform(-spread, spread))
+        km, params = distance_sql("p.lat", "p.lon", origin)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {km} FROM (SELECT CAST(%s AS double precision) AS lat, "  # noqa: S608
+                "CAST(%s AS double precision) AS lon) p",
+                [*params, *point],
+            )
+            in_sql = cursor.fetchone()[0]
+        assert in_sql == haversine_km(*origin, *point), (origin, point)
+
+
+def _varied_directory(rng):
+    """Services around Leeds with one, two or no places (some sharing a point, one with no
+    coordinates), hidden ones, and facts and words drawn at random."""
+    from linkwell.directory.models import Location, ServiceAtLocation
+
+    words = ["debt", "advice", "walking", "club", "food", "bank", "carers", "yoga", "wellbeing"]
+    shared = (CITY[0] + 0.01, CITY[1] - 0.02)
+    for i in range(90):
+        kind = rng.random()
+        at = shared if kind < 0.1 else None if kind < 0.15 else (
+            CITY[0] + rng.uniform(-0.12, 0.12), CITY[1] + rng.uniform(-0.2, 0.2)
+        )  # fmt: skip
+        service = make_service(
+            f"{rng.choice(words).title()} {rng.choice(words)} {i}",
+            description=" ".join(rng.choices(words, k=6)),
+            status=rng.choice(["active"] * 8 + ["inactive", "temporarily closed"]),
+            needs=tuple(
+                rng.sample(["money", "housing", "food", "loneliness"], k=rng.randint(0, 2))
+            ),
+            modes=tuple(rng.sample(["face_to_face", "telephone", "video"], k=rng.randint(1, 2))),
+            at=at,
+            byday=rng.choice(["MO", "TU,TH", None]),
+            languages=rng.choice([("en",), ("en", "ur"), ("pl",)]),
+            cost=rng.choice(["free", "free", "paid"]),
+            access=rng.choice(["self_referral", "referral_needed"]),
+            verified_days_ago=rng.choice([10, 100, 400]),
+            minimum_age=rng.choice([None, 16, 50]),
+            maximum_age=rng.choice([None, None, 25]),
+        )
+        if rng.random() < 0.3:  # a second place, sometimes without coordinates
+            point = (CITY[0] + rng.uniform(-0.12, 0.12), CITY[1] + rng.uniform(-0.2, 0.2))
+            if rng.random() < 0.2:
+                point = (None, None)
+            location = Location.objects.create(
+                id=uuid.uuid4(), location_type="physical", latitude=point[0], longitude=point[1]
+            )
+            ServiceAtLocation.objects.create(id=uuid.uuid4(), service=service, location=location)
+
+
+def _nearby_as_in_python(*, query, filters, origin, sort, include_hidden, now):
+    """The straightforward search within a distance: every location's haversine_km in Python,
+    the visible services found through the service and profile tables (_candidates), the text
+    ranked over the whole directory, then kept and sorted by distance (ties: the rank's order,
+    or the service id without text)."""
+    from linkwell.directory.models import ServiceAtLocation
+    from linkwell.directory.search import backend
+    from linkwell.directory.selectors import DEFAULT_RADIUS_KM, _candidates, _correlated
+
+    radius = filters.max_distance_km or DEFAULT_RADIUS_KM
+    candidates = _candidates(filters, include_hidden, now)
+    allowed = set(candidates.values_list("id", flat=True))
+    best: dict = {}
+    for sid, lat, lon in ServiceAtLocation.objects.values_list(
+        "service_id", "location__latitude", "location__longitude"
+    ):
+        if sid in allowed and lat is not None and lon is not None:
+            km = haversine_km(origin.latitude, origin.longitude, lat, lon)
+            if km <= radius and km < best.get(sid, float("inf")):
+                best[sid] = km
+    if query.strip():
+        sql, params = _correlated(candidates)
+        _, ranked = backend().rank(query=query, candidates_sql=sql, params=params)
+        ranked = [(sid, score) for sid, score in ranked if sid in best]
+        if sort == "distance":
+            ranked.sort(key=lambda item: best[item[0]])
+    else:
+        ranked = sorted(((sid, None) for sid in best), key=lambda item: (best[item[0]], item[0]))
+    return [(sid, score, best[sid]) for sid, score in ranked]
+
+
+def test_search_within_a_distance_in_sql_matches_the_straightforward_search():
+    import random
+
+    from django.utils import timezone
+
+    rng = random.Random(7)
+    _varied_directory(rng)
+    now = timezone.now()
+    origins = [Origin(*CITY), Origin(CITY[0] + 0.05, CITY[1] + 0.08), Origin(*OUTSKIRTS)]
+    cases = [
+        ({}, False),
+        ({"cost": "free", "delivery_modes": ("face_to_face", "telephone"), "age": 30}, False),
+        ({"needs": ("money", "food")}, False),
+        ({"language": "ur", "self_referral": True}, False),
+        ({"open_on": 0}, False),
+        ({}, True),
+        ({"cost": "paid"}, True),
+    ]
+    checked = 0
+    for origin in origins:
+        for radius in (None, 2.0, 5.0, 9.0):
+            for query in ("", "debt", "club food", "wal", "advice bank"):
+                for options, hidden in cases:
+                    filters = ServiceFilters(max_distance_km=radius, **options)
+                    for sort in ("distance", "relevance"):
+                        kwargs = {
+                            "query": query,
+                            "filters": filters,
+                            "origin": origin,
+                            "sort": sort,
+                        }
+                        expected = _nearby_as_in_python(include_hidden=hidden, now=now, **kwargs)
+                        result = service_search(include_hidden=hidden, now=now, limit=500, **kwargs)
+                        got = [(h.service.id, h.score, h.distance_km) for h in result.hits]
+                        assert got == expected, kwargs
+                        assert result.total == len(expected)
+                        page = service_search(
+                            include_hidden=hidden, now=now, limit=3, offset=2, **kwargs
+                        )
+                        assert [h.service.id for h in page.hits] == [e[0] for e in expected[2:5]]
+                        assert page.total == len(expected)
+                        checked += len(expected)
+    assert checked > 1000, "the cases find enough services to compare"
+    past_the_end = service_search(query="debt", origin=origins[0], limit=5, offset=500)
+    assert past_the_end.hits == []
+    assert past_the_end.total == service_search(query="debt", origin=origins[0]).total > 0
