@@ -343,13 +343,22 @@ def search() -> None:
     }
     results = {}
     # The CPU column is this process's time (all of the query's work on SQLite; on PostgreSQL
-    # the server's share is not in it): the load of other work disturbs it much less.
-    print(f"\n{'search (50 queries x 5)':<44}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}")
+    # the server's share is not in it): the load of other work disturbs it much less. On a
+    # local PostgreSQL the server's CPU per call follows: the mean over all of a way's calls
+    # (warm-up included), since /proc counts in 10 ms ticks.
+    server = server_cpu() is not None
+    print(f"\n{'search (50 queries x 5)':<44}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}"
+          + (f"{'server CPU':>12}" if server else ""))  # fmt: skip
     for name, fn in runs.items():
         cpu: list[float] = []
+        before = server_cpu()
         times = timed(fn, cpu=cpu)
+        after = server_cpu()
         results[name] = (pct(times, 50), pct(times, 95))
-        print(f"{name:<44}{results[name][0]:>9.1f}{results[name][1]:>9.1f}{pct(cpu, 50):>9.1f}")
+        line = f"{name:<44}{results[name][0]:>9.1f}{results[name][1]:>9.1f}{pct(cpu, 50):>9.1f}"
+        if before is not None and after is not None:
+            line += f"{(after - before) * 1000 / (len(times) + len(QUERIES)):>12.1f}"
+        print(line)
     raw95 = results["raw index query (LIMIT 20)"][1]
     worst = max(v[1] for k, v in results.items() if k.startswith("service_search"))
     print(f"\nWorst service_search p95: {worst:.1f} ms (target <= 30 ms); "
