@@ -33,6 +33,8 @@ from typing import Any, Protocol
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from linkwell.common.rows import Prepare, preparer
+
 from .context import get_context
 from .models import AUDIT_CHAINS, AuditChainHead, AuditEvent
 
@@ -210,7 +212,7 @@ def _make_heads() -> None:
 
 def _append(events: Sequence[AuditEvent | AuditRow]) -> None:
     """Chain ``events`` onto a free chain's head and insert them: one lock, one insert, one head
-    update."""
+    update (on PostgreSQL the insert and the head's move are one statement)."""
     if not events:
         return
     chain, prev = _lock_head()
@@ -218,55 +220,68 @@ def _append(events: Sequence[AuditEvent | AuditRow]) -> None:
         event.chain = chain
         event.prev_hash = prev
         event.row_hash = prev = audit_row_hash(prev_hash=prev, fields=audit_row_fields(event))
-    _insert(events)
-    last = events[-1]
-    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_id = %s, last_hash = %s WHERE id = %s",  # noqa: S608
-            [last.id, last.row_hash, chain],
-        )
+    _insert(events, chain)
 
 
 @functools.cache
-def _insert_start(vendor: str) -> tuple[list[Any], str, str]:
-    """The written fields, ``INSERT INTO table (columns) VALUES`` and one row's placeholders, made
-    once per database vendor rather than for every audited write."""
+def _insert_start(vendor: str) -> tuple[list[Any], list[Prepare], str, str, str]:
+    """The written fields and their preparers, ``INSERT INTO table (columns) VALUES``, one row's
+    placeholders and the head's move, made once per database vendor rather than for every audited
+    write."""
     fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     start = (
         f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(str(field.column)) for field in fields)}) VALUES "
     )
-    return fields, start, "(" + ", ".join(["%s"] * len(fields)) + ")"
+    move = (
+        f"UPDATE {quote(AuditChainHead._meta.db_table)} "  # noqa: S608
+        "SET last_id = %s, last_hash = %s WHERE id = %s"
+    )
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return fields, [preparer(field) for field in fields], start, row, move
 
 
-def _insert(events: Sequence[AuditEvent | AuditRow]) -> None:
-    """One INSERT for the rows, their ids read back by their (unique) hashes: the SQL Django's
-    ``bulk_create`` writes, without the ORM building it for every audited write."""
-    fields, start, row = _insert_start(connection.vendor)
+def _insert(events: Sequence[AuditEvent | AuditRow], chain: int) -> None:
+    """One INSERT for the rows, their ids read back by their (unique) hashes (the SQL Django's
+    ``bulk_create`` writes, without the ORM building it for every audited write), and the chain
+    head moved to the last row. On PostgreSQL both in one statement: the head's update is a WITH
+    query taking the last row's new id from the insert's RETURNING."""
+    fields, prepares, start, row, move = _insert_start(connection.vendor)
     # The connection itself rather than the django.db.connection proxy, which looks it up again
     # on every attribute each field's preparation reads.
     db = connections[DEFAULT_DB_ALIAS]
     params = [
-        field.get_db_prep_save(getattr(event, field.attname), db)
+        prepare(getattr(event, field.attname), db)
         for event in events
-        for field in fields
+        for field, prepare in zip(fields, prepares, strict=True)
     ]
     sql = start + ", ".join([row] * len(events))
-    with connection.cursor() as cursor:
-        if connection.features.can_return_rows_from_bulk_insert:
+    last = events[-1]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            head = db.ops.quote_name(AuditChainHead._meta.db_table)
+            cursor.execute(
+                f"WITH ins AS ({sql} RETURNING id, row_hash), "  # noqa: S608
+                f"head AS (UPDATE {head} SET last_id = (SELECT id FROM ins WHERE row_hash = %s), "
+                "last_hash = %s WHERE id = %s) SELECT id, row_hash FROM ins",
+                [*params, last.row_hash, last.row_hash, chain],
+            )
+            ids = {row_hash: pk for pk, row_hash in cursor.fetchall()}
+        elif db.features.can_return_rows_from_bulk_insert:
             cursor.execute(f"{sql} RETURNING id, row_hash", params)
             ids = {row_hash: pk for pk, row_hash in cursor.fetchall()}
         else:
             cursor.execute(sql, params)
             hashes = [event.row_hash for event in events]
             ids = dict(AuditEvent.objects.filter(row_hash__in=hashes).values_list("row_hash", "id"))
+        if db.vendor != "postgresql":
+            cursor.execute(move, [ids[last.row_hash], last.row_hash, chain])
     for event in events:
         event.id = ids[event.row_hash]
         if isinstance(event, AuditEvent):
             event._state.adding = False
-            event._state.db = connection.alias
+            event._state.db = db.alias
 
 
 def _row_content(

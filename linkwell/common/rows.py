@@ -2,9 +2,12 @@
 
 ``Model.save()`` compiles its INSERT afresh on every call and walks signals, ``pre_save`` hooks
 and the instance's state; on a path that writes five rows per request that was a third of the
-request's CPU. ``insert_row`` sends the statement Django would send for a new row (every concrete
-column, each value prepared by its own field's ``get_db_prep_save``, so what is stored is exactly
-what the ORM stores) with the SQL made once per model, column list and database vendor.
+request's CPU. ``insert_row`` and ``RowBatch`` send the INSERT Django would send for a new row
+(every concrete column, each value prepared as its own field's ``get_db_prep_save`` prepares it,
+so what is stored is exactly what the ORM stores) with the SQL made once per model, column list
+and database vendor. ``RowBatch`` inserts several related rows at once: on PostgreSQL in one
+statement (data-modifying WITH queries, a later row taking an earlier one's new id), so a write
+of five rows costs one round trip to the server instead of five; elsewhere one INSERT per row.
 
 Only for models with no signal receivers and no ``save()`` override that the caller does not do
 itself: callers name every column, so nothing is left to a default the ORM would have filled in.
@@ -12,49 +15,99 @@ itself: callers name every column, so nothing is left to a default the ORM would
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# (model, attnames, vendor) -> (INSERT statement, the fields in its column order)
-_statements: dict[tuple[type[models.Model], tuple[str, ...], str], tuple[str, tuple[Any, ...]]] = {}
+# Field classes whose get_db_prep_save returns a value of these exact types unchanged on every
+# backend (to_python of a str or a bool is the value itself): no need to call it. Not integers:
+# on PostgreSQL Django wraps them in psycopg's Int2, Int4 or Int8.
+_AS_IS: dict[type[models.Field], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.EmailField: (str,),
+    models.BooleanField: (bool,),
+}
+
+Prepare = Callable[[Any, BaseDatabaseWrapper], Any]
 
 
-def _insert_sql(
-    model: type[models.Model], attnames: tuple[str, ...], connection: BaseDatabaseWrapper
-) -> tuple[str, tuple[Any, ...]]:
-    cache_key = (model, attnames, connection.vendor)
-    made = _statements.get(cache_key)
-    if made is None:
-        made = _statements[cache_key] = _make_insert_sql(model, attnames, connection)
-    return made
+def preparer(field: models.Field) -> Prepare:
+    """A function of (value, connection) giving what ``field.get_db_prep_save(value,
+    connection)`` gives: the value as it is where that is certain (None, a str in a text
+    column...), the field's own preparation otherwise."""
+    kinds = _AS_IS.get(type(field), ())
+    prepare_save = field.get_db_prep_save
+    if not kinds:
+        return prepare_save
+
+    def prepare(value: Any, connection: BaseDatabaseWrapper) -> Any:
+        # For these fields get_db_prep_save gives None for None and these exact types (not
+        # their subclasses) unchanged.
+        if value is None or type(value) in kinds:
+            return value
+        return prepare_save(value, connection)
+
+    return prepare
 
 
-def _make_insert_sql(
-    model: type[models.Model], attnames: tuple[str, ...], connection: BaseDatabaseWrapper
-) -> tuple[str, tuple[Any, ...]]:
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    prepares: tuple[Prepare, ...]
+
+
+# (model, attnames, vendor) -> one row's INSERT and its columns' preparers
+_statements: dict[tuple[type[models.Model], tuple[str, ...], str], _Statement] = {}
+
+
+def _fields(model: type[models.Model], attnames: tuple[str, ...]) -> tuple[models.Field, ...]:
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     expected = {name for name, field in by_attname.items() if not field.primary_key}
-    if set(attnames) != expected:
+    if set(attnames) != expected or len(attnames) != len(expected):
         missing = sorted(expected - set(attnames))
         extra = sorted(set(attnames) - expected)
         raise ValueError(
-            f"insert_row({model.__name__}) names every column but the primary key "
+            f"A new {model.__name__} row names every column but the primary key "
             f"(missing {missing}, unknown {extra})."
         )
-    fields = tuple(by_attname[name] for name in attnames)
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608  # names from the model
-        f"({', '.join(quote(str(field.column)) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    if connection.features.can_return_columns_from_insert:
-        pk = model._meta.pk
-        assert pk is not None
-        sql += f" RETURNING {quote(str(pk.column))}"
-    return sql, fields
+    return tuple(by_attname[name] for name in attnames)
+
+
+def _insert_statement(
+    model: type[models.Model], attnames: tuple[str, ...], connection: BaseDatabaseWrapper
+) -> _Statement:
+    cache_key = (model, attnames, connection.vendor)
+    made = _statements.get(cache_key)
+    if made is None:
+        fields = _fields(model, attnames)
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608  # names from the model
+            f"({', '.join(quote(str(field.column)) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        if connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {quote(_pk_column(model))}"
+        made = _Statement(sql, tuple(preparer(field) for field in fields))
+        _statements[cache_key] = made
+    return made
+
+
+def _pk_column(model: type[models.Model]) -> str:
+    pk = model._meta.pk
+    if pk is None:  # every concrete model has one
+        raise ValueError(f"{model.__name__} has no primary key.")
+    return str(pk.column)
+
+
+def _connection() -> BaseDatabaseWrapper:
+    # The connection itself, not django.db.connection (a proxy that looks it up again on every
+    # attribute, and each field's preparation asks it several times).
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def insert_row(model: type[models.Model], values: dict[str, Any]) -> int:
@@ -63,19 +116,116 @@ def insert_row(model: type[models.Model], values: dict[str, Any]) -> int:
     ``values`` maps every concrete field's attname (``person_id``, not ``person``) except the
     auto-incremented primary key to the Python value to store.
     """
-    # The connection itself, not django.db.connection (a proxy that looks it up again on every
-    # attribute, and each field's preparation asks it several times).
-    connection = connections[DEFAULT_DB_ALIAS]
-    sql, fields = _insert_sql(model, tuple(values), connection)
+    connection = _connection()
+    statement = _insert_statement(model, tuple(values), connection)
     params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
+        prepare(value, connection)
+        for prepare, value in zip(statement.prepares, values.values(), strict=True)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.sql, params)
         if connection.features.can_return_columns_from_insert:
             return int(cursor.fetchone()[0])
         return int(cursor.lastrowid)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The primary key a row added to a RowBatch will get, as the value of a later row's
+    column (a foreign key to it)."""
+
+    index: int
+
+
+class RowBatch:
+    """New rows of several models, inserted together by ``insert``; a row's value may be a
+    ``Ref`` to a row added before it."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[type[models.Model], dict[str, Any]]] = []
+
+    def add(self, model: type[models.Model], values: dict[str, Any]) -> Ref:
+        """Add a row (``values`` as for ``insert_row``); returns the Ref of its primary key."""
+        for value in values.values():
+            if isinstance(value, Ref) and not 0 <= value.index < len(self._rows):
+                raise ValueError("A row can only refer to a row added before it.")
+        self._rows.append((model, values))
+        return Ref(len(self._rows) - 1)
+
+    def insert(self) -> list[int]:
+        """Insert the rows, in the order added; returns their primary keys in that order."""
+        connection = _connection()
+        if connection.vendor == "postgresql":
+            return self._insert_at_once(connection)
+        pks: list[int] = []
+        for model, values in self._rows:
+            pks.append(
+                insert_row(
+                    model,
+                    {
+                        name: pks[value.index] if isinstance(value, Ref) else value
+                        for name, value in values.items()
+                    },
+                )
+            )
+        return pks
+
+    def _insert_at_once(self, connection: BaseDatabaseWrapper) -> list[int]:
+        """One statement: ``WITH r0 AS (INSERT ... RETURNING id), r1 AS (INSERT ... VALUES (...,
+        (SELECT id FROM r0), ...) RETURNING id) ... SELECT (SELECT id FROM r0), ...``."""
+        shape = tuple(
+            (
+                model,
+                tuple(values),
+                tuple(value.index if isinstance(value, Ref) else None for value in values.values()),
+            )
+            for model, values in self._rows
+        )
+        sql, prepares = _batch_statement(shape, connection)
+        params = [
+            prepare(value, connection)
+            for (_, values), row_prepares in zip(self._rows, prepares, strict=True)
+            for prepare, value in zip(row_prepares, values.values(), strict=True)
+            if not isinstance(value, Ref)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [int(pk) for pk in cursor.fetchone()]
+
+
+_Shape = tuple[tuple[type[models.Model], tuple[str, ...], tuple[int | None, ...]], ...]
+_batches: dict[tuple[_Shape, str], tuple[str, tuple[tuple[Prepare, ...], ...]]] = {}
+
+
+def _batch_statement(
+    shape: _Shape, connection: BaseDatabaseWrapper
+) -> tuple[str, tuple[tuple[Prepare, ...], ...]]:
+    cache_key = (shape, connection.vendor)
+    made = _batches.get(cache_key)
+    if made is not None:
+        return made
+    quote = connection.ops.quote_name
+    parts = []
+    prepares = []
+    for index, (model, attnames, refs) in enumerate(shape):
+        fields = _fields(model, attnames)
+        placeholders = [
+            "%s" if ref is None else f"(SELECT {quote(_pk_column(shape[ref][0]))} FROM r{ref})"  # noqa: S608  # names from the models
+            for ref in refs
+        ]
+        parts.append(
+            f"r{index} AS (INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(str(field.column)) for field in fields)}) "
+            f"VALUES ({', '.join(placeholders)}) RETURNING {quote(_pk_column(model))})"
+        )
+        prepares.append(tuple(preparer(field) for field in fields))
+    pks = ", ".join(
+        f"(SELECT {quote(_pk_column(model))} FROM r{index})"  # noqa: S608  # names from the models
+        for index, (model, _, _) in enumerate(shape)
+    )
+    made = (f"WITH {', '.join(parts)} SELECT {pks}", tuple(prepares))
+    _batches[cache_key] = made
+    return made
 
 
 def row_values(instance: models.Model) -> dict[str, Any]:
