@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid as uuid_lib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from linkwell.audit.services import AuditRow, audit_log, audit_row
 from linkwell.common.errors import Conflict
-from linkwell.common.rows import insert_row, row_values
+from linkwell.common.rows import Ref, RowBatch, insert_row, row_values
 
 from ..models import (
     Consent,
@@ -23,7 +24,7 @@ from ..models import (
     PossibleDuplicate,
     Sex,
 )
-from ..selectors import person_find_duplicates
+from ..selectors import DuplicateMatch, person_find_duplicates
 from ..validation import normalise_nhs_number, normalise_postcode
 from .duplicates import ordered_pair, person_flag_duplicates
 
@@ -155,43 +156,70 @@ def person_insert(*, new: NewPerson, actor: Any) -> Person:
     return person
 
 
-def person_insert_sql(
-    *, new: NewPerson, actor: Any, now: dt.datetime
-) -> tuple[Person, list[AuditRow]]:
-    """``person_insert`` for the busiest write path (referral intake through the API): the same
-    row and the same duplicate check and flagged pairs, written with plain INSERTs, and the audit
-    rows ``person_insert`` would log returned for the caller to append with its own
-    (``audit_rows_append``) inside the same transaction. ``now`` is the record's created_at.
+@dataclass
+class PersonInBatch:
+    """A new person's record written with a RowBatch (``person_batch_add``), for the busiest
+    write path (referral intake through the API): ``person_insert``'s row, duplicate check,
+    flagged pairs and audit rows, with plain INSERTs, the audit rows left to the caller to append
+    with its own (``audit_rows_append``) in the same transaction."""
 
-    The check runs after the insert, inside the caller's transaction, as in ``person_insert``. A
-    record just inserted is in no pair yet, and no other transaction can pair it before this one
-    commits (it cannot see the record), so each match is a new pair: no look-up for an existing
-    pair and no savepoint around its insert, which ``person_flag_duplicates`` needs for a record
-    other transactions can see.
+    new: NewPerson
+    ref: Ref
+    matches: list[DuplicateMatch]
+    now: dt.datetime
+
+
+def person_batch_add(*, new: NewPerson, now: dt.datetime, batch: RowBatch) -> PersonInBatch:
+    """Run the duplicate check for a new person and add the record to ``batch`` (``now`` is its
+    created_at); ``person_batch_written`` finishes once the batch is inserted.
+
+    Inside the caller's write transaction, as in ``person_insert``, but before the insert rather
+    than after it: the record is not in the table yet, so it cannot be among its own matches, and
+    the matches are the ones the check made after the insert, excluding the record itself.
     """
     person = new.person
     if person.merged_into_id is not None or person.pk is not None:
-        raise ValueError("person_insert_sql writes a new person's record.")
-    # What Person.save() sets: the search names, and the timestamps (auto_now_add, auto_now).
-    person.search_given_name = person.given_name.strip().lower()
-    person.search_family_name = person.family_name.strip().lower()
-    person.created_at = person.updated_at = now
-    person.pk = insert_row(Person, row_values(person))
-    person._state.adding = False
-    person._state.db = connection.alias
-    rows = [
-        audit_row(
-            action="create", obj=person, person=person, actor=actor, detail={"fields": new.given}
-        )
-    ]
-    for match in person_find_duplicates(
+        raise ValueError("person_batch_add writes a new person's record.")
+    matches = person_find_duplicates(
         nhs_number=person.nhs_number,
         given_name=person.given_name,
         family_name=person.family_name,
         date_of_birth=person.date_of_birth,
         postcode=person.postcode,
-        exclude_id=person.pk,
-    ):
+    )
+    # What Person.save() sets: the search names, and the timestamps (auto_now_add, auto_now).
+    person.search_given_name = person.given_name.strip().lower()
+    person.search_family_name = person.family_name.strip().lower()
+    person.created_at = person.updated_at = now
+    ref = batch.add(Person, row_values(person))
+    return PersonInBatch(new, ref, matches, now)
+
+
+def person_batch_written(
+    *, added: PersonInBatch, pks: list[int], actor: Any
+) -> tuple[Person, list[AuditRow]]:
+    """The person's record once the batch is inserted (``pks`` its primary keys), with the
+    possible duplicates flagged, and the audit rows ``person_insert`` would log, in its order.
+
+    A record just inserted is in no pair yet, and no other transaction can pair it before this one
+    commits (it cannot see the record), so each match is a new pair: no look-up for an existing
+    pair and no savepoint around its insert, which ``person_flag_duplicates`` needs for a record
+    other transactions can see.
+    """
+    person = added.new.person
+    person.pk = pks[added.ref.index]
+    person._state.adding = False
+    person._state.db = connection.alias
+    rows = [
+        audit_row(
+            action="create",
+            obj=person,
+            person=person,
+            actor=actor,
+            detail={"fields": added.new.given},
+        )
+    ]
+    for match in added.matches:
         first, second = ordered_pair(person, match.person)
         # What PossibleDuplicate.full_clean() checks holds by construction: the reason is cut
         # to its 200 characters, the score is a float and the status is "open".
@@ -200,8 +228,8 @@ def person_insert_sql(
             other=second,
             reason=match.reason[:200],
             score=match.score,
-            created_at=now,
-            updated_at=now,
+            created_at=added.now,
+            updated_at=added.now,
         )
         pair.pk = insert_row(PossibleDuplicate, row_values(pair))
         rows.append(
@@ -220,39 +248,59 @@ def person_insert_sql(
     return person, rows
 
 
-def consent_insert_sql(
+@dataclass
+class ConsentInBatch:
+    """A consent record added to a RowBatch (``consent_batch_add``)."""
+
+    uuid: uuid_lib.UUID
+    purpose: str
+    given: bool
+    method: str
+
+
+def consent_batch_add(
     *,
-    person: Person,
+    person: PersonInBatch,
     purpose: str,
     given: bool,
     actor: Any,
     method: str,
     note: str,
-    now: dt.datetime,
-) -> AuditRow:
-    """``consent_record`` for a record ``person_insert_sql`` has just written (so not merged),
-    recorded ``now``, with a plain INSERT; returns the audit row ``consent_record`` would log, for
-    the caller to append. The purpose and the method must be valid: the caller passes constants."""
+    batch: RowBatch,
+) -> ConsentInBatch:
+    """``consent_record`` for a new person's record in the same batch (so not merged), recorded
+    at the record's ``now``; ``consent_batch_audit_row`` gives its audit row once written. The
+    purpose and the method must be valid: the caller passes constants."""
     if purpose not in ConsentPurpose.values or method not in ConsentMethod.values:
         raise ValueError(f"Not a consent purpose and method: {purpose!r}, {method!r}.")
-    consent = Consent(
-        person=person,
-        purpose=purpose,
-        given=bool(given),
-        recorded_at=now,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-        method=method,
-        note=(note or "").strip(),
-        created_at=now,
-        updated_at=now,
+    consent = ConsentInBatch(uuid_lib.uuid4(), purpose, bool(given), method)
+    batch.add(
+        Consent,
+        {
+            "uuid": consent.uuid,
+            "created_at": person.now,
+            "updated_at": person.now,
+            "person_id": person.ref,
+            "purpose": purpose,
+            "given": consent.given,
+            "recorded_at": person.now,
+            "recorded_by_id": actor.pk if getattr(actor, "pk", None) else None,
+            "method": method,
+            "note": (note or "").strip(),
+        },
     )
-    consent.pk = insert_row(Consent, row_values(consent))
+    return consent
+
+
+def consent_batch_audit_row(*, consent: ConsentInBatch, person: Person, actor: Any) -> AuditRow:
+    """The audit row ``consent_record`` would log for a consent written by ``consent_batch_add``."""
     return audit_row(
         action="create",
-        obj=consent,
+        object_type=Consent.__name__,
+        object_id=str(consent.uuid),
         person=person,
         actor=actor,
-        detail={"purpose": purpose, "given": bool(given), "method": method},
+        detail={"purpose": consent.purpose, "given": consent.given, "method": consent.method},
     )
 
 

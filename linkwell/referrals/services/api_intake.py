@@ -11,8 +11,10 @@ the two paths' rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,14 +24,20 @@ from django.utils import timezone
 from linkwell.accounts.models import Team
 from linkwell.audit.services import audit_batch, audit_row, audit_rows_append
 from linkwell.common.errors import Conflict
-from linkwell.common.rows import insert_row, row_values
+from linkwell.common.rows import RowBatch, row_values
 from linkwell.common.statuses import TaskStatus
 from linkwell.notifications.models import AlertKind
 from linkwell.notifications.services import alert_create
 from linkwell.people.models import ConsentMethod, ConsentPurpose
-from linkwell.people.services import consent_insert_sql, person_insert_sql
+from linkwell.people.services import (
+    consent_batch_add,
+    consent_batch_audit_row,
+    person_batch_add,
+    person_batch_written,
+)
 
 from ..models import IdempotencyRecord, Referral, ReferralSource, ReferralStatusChange
+from ..references import generate_reference
 from ._common import API_FIELDS, _supervisors, referral_url
 from .intake import _PreparedReferral, _referral_prepare
 
@@ -39,25 +47,18 @@ def _fingerprint(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_REPLAY_SQL = "SELECT {fingerprint}, {referral} FROM {table} WHERE {user} = %s AND {key} = %s"  # noqa: S608
-
-
 def _replay(*, actor: Any, key: str, fingerprint: str) -> Referral | None:
-    # Asked on every API intake and almost always empty: two columns by the (user, key) unique
-    # index, no instance. Written out: the ORM compiled this query afresh on every intake.
-    quote = connection.ops.quote_name
-    sql = _REPLAY_SQL.format(
-        fingerprint=quote("request_fingerprint"),
-        referral=quote("referral_id"),
-        table=quote(IdempotencyRecord._meta.db_table),
-        user=quote("user_id"),
-        key=quote("key"),
+    """The referral an earlier request with this Idempotency-Key made, if any (after a lost race
+    for the key; the first look-up is ``_replay_and_reference``)."""
+    found = (
+        IdempotencyRecord.objects.filter(user=actor, key=key)
+        .values_list("request_fingerprint", "referral_id")
+        .first()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [actor.pk, key])
-        found = cursor.fetchone()
-    if found is None:
-        return None
+    return None if found is None else _replayed(found, fingerprint=fingerprint)
+
+
+def _replayed(found: tuple[str, int], *, fingerprint: str) -> Referral:
     stored_fingerprint, referral_id = found
     referral = Referral.objects.get(pk=referral_id)
     if stored_fingerprint != fingerprint:
@@ -120,11 +121,11 @@ def referral_create_via_api(
     if len(key) > 200:
         raise ValidationError("The Idempotency-Key header must be at most 200 characters.")
     fingerprint = _fingerprint(payload)
-    existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
-    if existing is not None:
-        return existing, False
+    reference, found = _replay_and_reference(actor=actor, key=key)
+    if found is not None:
+        return _replayed(found, fingerprint=fingerprint), False
     kwargs = _api_kwargs(actor=actor, payload=payload)
-    prepared = _referral_prepare(actor=actor, **kwargs)
+    prepared = _referral_prepare(actor=actor, reference=reference, **kwargs)
     try:
         with transaction.atomic():
             referral = _referral_write_sql(prepared, actor=actor, key=key, fingerprint=fingerprint)
@@ -137,66 +138,94 @@ def referral_create_via_api(
     return referral, True
 
 
+def _replay_and_reference(*, actor: Any, key: str) -> tuple[str | None, tuple[str, int] | None]:
+    """The intake's two look-ups before its transaction, in one statement: the Idempotency-Key's
+    earlier request (its fingerprint and referral), and whether a new reference is free. Returns
+    (the reference if it is free, else None, and ``_referral_prepare`` finds one; the earlier
+    request or None)."""
+    reference = generate_reference()
+    with connection.cursor() as cursor:
+        cursor.execute(_replay_and_reference_sql(connection.vendor), [reference, actor.pk, key])
+        fingerprint, referral_id, taken = cursor.fetchone()
+    found = (fingerprint, referral_id) if referral_id is not None else None
+    return (None if taken else reference), found
+
+
+@functools.cache
+def _replay_and_reference_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT i.{quote('request_fingerprint')}, i.{quote('referral_id')}, "  # noqa: S608
+        f"(SELECT 1 FROM {quote(Referral._meta.db_table)} WHERE {quote('reference')} = %s) "
+        f"FROM (SELECT 1) AS one LEFT JOIN {quote(IdempotencyRecord._meta.db_table)} AS i "
+        f"ON i.{quote('user_id')} = %s AND i.{quote('key')} = %s"
+    )
+
+
 def _referral_write_sql(
     prepared: _PreparedReferral, *, actor: Any, key: str, fingerprint: str
 ) -> Referral:
     """``intake._referral_write`` and the idempotency record for a new person, in plain SQL:
-    the person (and its duplicate check and flagged pairs), consent, the referral, its first
-    history row, the idempotency record, then the audit rows in one append and any risk alert.
-    Runs inside the caller's transaction."""
+    the duplicate check, then the person, consent, the referral, its first history row and the
+    idempotency record in one RowBatch (one statement on PostgreSQL), any flagged pairs, then the
+    audit rows in one append and any risk alert. Runs inside the caller's transaction."""
     new_person = prepared.new_person
     if new_person is None:
         raise ValueError("The API's intake always brings a new person's details.")
     referral = prepared.referral
     now = timezone.now()
-    person, audit_rows = person_insert_sql(new=new_person, actor=actor, now=now)
-    audit_rows.append(
-        consent_insert_sql(
-            person=person,
-            purpose=ConsentPurpose.SUPPORT,
-            given=True,
-            actor=actor,
-            method=(
-                ConsentMethod.ONLINE
-                if referral.source == ReferralSource.SELF
-                else ConsentMethod.REFERRER
-            ),
-            note=f"Agreed to be referred and contacted (referral {referral.reference}).",
-            now=now,
-        )
+    batch = RowBatch()
+    added = person_batch_add(new=new_person, now=now, batch=batch)
+    consent = consent_batch_add(
+        person=added,
+        purpose=ConsentPurpose.SUPPORT,
+        given=True,
+        actor=actor,
+        method=(
+            ConsentMethod.ONLINE
+            if referral.source == ReferralSource.SELF
+            else ConsentMethod.REFERRER
+        ),
+        note=f"Agreed to be referred and contacted (referral {referral.reference}).",
+        batch=batch,
     )
-
-    referral.person = person
     referral.status_changed_at = now
     referral.created_at = referral.updated_at = now
-    referral.pk = insert_row(Referral, row_values(referral))
-    referral._state.adding = False
-    referral._state.db = connection.alias
-    # Made a moment ago in this transaction: no episode can point at it yet.
-    Referral.episode.related.set_cached_value(referral, None)  # type: ignore[attr-defined]  # the reverse one-to-one from cases.Episode
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    insert_row(
+    referral_ref = batch.add(Referral, {**row_values(referral), "person_id": added.ref})
+    batch.add(
         ReferralStatusChange,
         {
-            "referral_id": referral.pk,
+            "referral_id": referral_ref,
             "from_status": "",
             "to_status": TaskStatus.REQUESTED,
             "reason": "",
-            "actor_id": actor_id,
+            "actor_id": actor.pk if getattr(actor, "pk", None) else None,
             "at": now,
             "snomed_code": "",
         },
     )
-    record = IdempotencyRecord(
-        key=key,
-        user=actor,
-        request_fingerprint=fingerprint,
-        referral=referral,
-        created_at=now,
-        updated_at=now,
+    batch.add(
+        IdempotencyRecord,
+        {
+            "uuid": uuid.uuid4(),
+            "created_at": now,
+            "updated_at": now,
+            "key": key,
+            "user_id": actor.pk,
+            "request_fingerprint": fingerprint,
+            "referral_id": referral_ref,
+        },
     )
-    insert_row(IdempotencyRecord, row_values(record))
+    pks = batch.insert()
 
+    person, audit_rows = person_batch_written(added=added, pks=pks, actor=actor)
+    audit_rows.append(consent_batch_audit_row(consent=consent, person=person, actor=actor))
+    referral.person = person
+    referral.pk = pks[referral_ref.index]
+    referral._state.adding = False
+    referral._state.db = connection.alias
+    # Made a moment ago in this transaction: no episode can point at it yet.
+    Referral.episode.related.set_cached_value(referral, None)  # type: ignore[attr-defined]  # the reverse one-to-one from cases.Episode
     team = referral.team
     audit_rows.append(
         audit_row(

@@ -128,11 +128,13 @@ def _referral_prepare(
     referring_organisation: Organisation | None = None,
     referrer_name: str = "",
     referrer_contact: str = "",
+    reference: str | None = None,
 ) -> _PreparedReferral:
     """Every check of referral_create, and the referral built, before anything is written: the
     API runs this before its write transaction opens (on SQLite that transaction holds the
     database's write lock from its first statement), so the lock covers the writes alone. Reads
-    only (the reference's uniqueness, a chosen person's current record)."""
+    only (the reference's uniqueness, a chosen person's current record). ``reference``: a new
+    reference the caller has just found free (otherwise one is found here)."""
     if actor is not None and getattr(actor, "role", None) not in REFERRING_ROLES:
         raise Forbidden("Your role cannot make referrals.")
     source = _choice(source, ReferralSource.values, "source", "The referral source")
@@ -182,7 +184,8 @@ def _referral_prepare(
     ):
         # A GP practice refers its own registered patients: record the practice on the person.
         person_details = {**person_details, "gp_practice": referring_organisation}
-    reference = _unique_reference()
+    if reference is None:
+        reference = _unique_reference()
 
     words = find_risk_words(reason)
     auto_notes = []

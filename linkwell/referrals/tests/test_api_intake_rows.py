@@ -122,7 +122,8 @@ class Runner:
 
     def run(self, payload: dict[str, Any], *, previous: bool, key: str = "key-1") -> Any:
         references = itertools.cycle(["LW-2345-6789", "LW-ABCD-EFGH"])
-        self.monkeypatch.setattr(_common, "generate_reference", lambda: next(references))
+        for module in (_common, api_intake):
+            self.monkeypatch.setattr(module, "generate_reference", lambda: next(references))
         self.monkeypatch.setattr(
             api_intake, "_referral_write_sql", previous_write if previous else CURRENT_WRITE
         )

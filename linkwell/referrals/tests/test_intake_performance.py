@@ -101,7 +101,9 @@ def test_a_new_team_replaces_the_cached_intake_team_at_once(world):
 
 def test_api_intake_checks_everything_before_its_write_transaction_opens(world, client):
     """On SQLite the write transaction holds the database's write lock from its first statement:
-    the reference look-up and every check run before it, the person's insert comes first in it."""
+    the reference look-up and every check run before it; in it, the duplicate check's read of the
+    register comes first (inside, so two intakes of one person cannot miss each other), then the
+    person's insert (on PostgreSQL with the other rows, in one statement)."""
     _, token = api_token_create(user=world.referrer, name="t", actor=None)
     with CaptureQueriesContext(connection) as queries:
         response = post(client, token, body())
@@ -112,7 +114,10 @@ def test_api_intake_checks_everything_before_its_write_transaction_opens(world, 
     assert any(
         sql.startswith("SELECT") and 'FROM "referrals_referral"' in sql for sql in sqls[:opened]
     )
-    assert sqls[opened + 1].startswith('INSERT INTO "people_person"')
+    assert sqls[opened + 1].startswith('SELECT "people_person"."id"')
+    assert sqls[opened + 2].startswith(
+        ('INSERT INTO "people_person"', 'WITH r0 AS (INSERT INTO "people_person"')
+    )
 
 
 def test_api_intake_refuses_bad_details_without_opening_a_write_transaction(world, client):
