@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from linkwell.audit.services import AuditRow, audit_log, audit_row
+from linkwell.common.cleaning import full_clean_needed
 from linkwell.common.errors import Conflict
 from linkwell.common.rows import Ref, RowBatch, insert_row, row_values
 
@@ -137,7 +138,8 @@ def person_new(*, given_name: str, family_name: str, **fields: Any) -> NewPerson
     # The model's one check constraint (the deprivation decile's range) is checked here in
     # Python: Django would check it with a query in a savepoint on every referral taken. The
     # database still enforces it.
-    person.full_clean(exclude=exclude, validate_constraints=False)
+    if full_clean_needed(person, exclude=exclude):
+        person.full_clean(exclude=exclude, validate_constraints=False)
     _check_deprivation_decile(person)
     return NewPerson(person, sorted(k for k, v in cleaned.items() if v not in ("", None)))
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, OrganisationKind, Role, Team
 from linkwell.audit.services import audit_batch, audit_log
+from linkwell.common.cleaning import full_clean_needed
 from linkwell.common.errors import ApplicationError, Forbidden
 from linkwell.common.needs import SAFEGUARDING_NEED, validate_need_codes
 from linkwell.common.statuses import TaskStatus
@@ -236,10 +237,9 @@ def _referral_prepare(
     # model's one check constraint (a reason for rejected, cancelled, on-hold and failed) holds
     # for a new "requested" referral by construction, so it is not checked with a query here;
     # the database still enforces it. The field checks run.
-    referral.full_clean(
-        exclude=["uuid", "reference", "person", "team", "referring_organisation", "referred_by"],
-        validate_constraints=False,
-    )
+    exclude = ["uuid", "reference", "person", "team", "referring_organisation", "referred_by"]
+    if full_clean_needed(referral, exclude=exclude):
+        referral.full_clean(exclude=exclude, validate_constraints=False)
     return _PreparedReferral(referral, person, new_person, list(words.all))
 
 
