@@ -331,11 +331,12 @@ def test_search_within_a_distance_in_sql_matches_the_straightforward_search():
     ]
     checked = 0
     for origin in origins:
-        for radius in (None, 2.0, 5.0, 9.0):
+        for radius in (None, 3.0, 9.0):
             for query in ("", "debt", "club food", "wal", "advice bank"):
                 for options, hidden in cases:
                     filters = ServiceFilters(max_distance_km=radius, **options)
-                    for sort in ("distance", "relevance"):
+                    # Without text both sorts are nearest first: one path.
+                    for sort in ("distance", "relevance") if query else ("relevance",):
                         kwargs = {
                             "query": query,
                             "filters": filters,
