@@ -374,3 +374,24 @@ def test_api_intake_matches_the_orm_path_on_random_referrals(
             "consent_confirmed": True,
         }
         runner.compare(body)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_created_referral_is_rendered_byte_for_byte_as_reading_it_renders_it(
+    case, world, register, client
+):
+    """The 201 body of a new referral and the body of reading it back (GET, rendered through
+    the response schema's validation) are the same bytes."""
+    _, token = api_token_create(user=world.referrer, name="bytes", actor=None)
+    headers = {"Authorization": f"Bearer {token}"}
+    made = client.post(
+        URL,
+        json.dumps(CASES[case]),
+        content_type="application/json",
+        headers={**headers, "Idempotency-Key": "bytes"},
+    )
+    assert made.status_code == 201
+    read = client.get(f"{URL}/{made.json()['uuid']}", headers=headers)
+    assert read.status_code == 200
+    assert made.content == read.content
+    assert made["Content-Type"] == read["Content-Type"] == "application/json; charset=utf-8"
