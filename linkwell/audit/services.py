@@ -178,13 +178,9 @@ def _lock_head() -> tuple[int, str]:
     global _preferred_chain
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
     skip_locked = connection.features.has_select_for_update_skip_locked
-    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     with connection.cursor() as cursor:
         for _ in range(2):
-            cursor.execute(
-                f"SELECT id, last_hash FROM {table} ORDER BY id = %s DESC, id LIMIT 1{lock}",  # noqa: S608
-                [_preferred_chain],
-            )
+            cursor.execute(*audit_head_read())
             row = cursor.fetchone()
             if row is None and skip_locked:
                 cursor.execute(
@@ -200,6 +196,18 @@ def _lock_head() -> tuple[int, str]:
     raise RuntimeError("The audit chain heads could not be created.")
 
 
+def audit_head_read() -> tuple[str, list[Any]]:
+    """The query that takes a free chain head (``_lock_head``'s first try: this process's last
+    chain first, on PostgreSQL ``FOR UPDATE SKIP LOCKED``), for a write path that runs it with
+    its own statements (a RowBatch read); its row goes to ``audit_rows_append(head=...)``."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    sql = f"SELECT id, last_hash FROM {table} ORDER BY id = %s DESC, id LIMIT 1{lock}"  # noqa: S608
+    return sql, [_preferred_chain]
+
+
 def _make_heads() -> None:
     AuditChainHead.objects.bulk_create(
         [
@@ -210,12 +218,18 @@ def _make_heads() -> None:
     )
 
 
-def _append(events: Sequence[AuditEvent | AuditRow]) -> None:
+def _append(events: Sequence[AuditEvent | AuditRow], head: Sequence[Any] | None = None) -> None:
     """Chain ``events`` onto a free chain's head and insert them: one lock, one insert, one head
-    update (on PostgreSQL the insert and the head's move are one statement)."""
+    update (on PostgreSQL the insert and the head's move are one statement). ``head``: a head's
+    (id, last hash) this transaction has just taken with ``audit_head_read``."""
     if not events:
         return
-    chain, prev = _lock_head()
+    if head is None:
+        chain, prev = _lock_head()
+    else:
+        global _preferred_chain
+        chain, prev = int(head[0]), str(head[1])
+        _preferred_chain = chain
     for event in events:
         event.chain = chain
         event.prev_hash = prev
@@ -415,10 +429,12 @@ def audit_row(
     )
 
 
-def audit_rows_append(rows: list[AuditRow]) -> None:
+def audit_rows_append(rows: list[AuditRow], *, head: Sequence[Any] | None = None) -> None:
     """Chain ``rows`` onto a free chain and insert them (one lock, one insert, one move of the
     head), exactly as an audit batch writes its rows. Run it inside the transaction whose writes
-    the rows record, as its last statements: the head stays locked until the commit."""
+    the rows record, as its last statements: the head stays locked until the commit. ``head``:
+    the row ``audit_head_read`` gave in this transaction, if it gave one (then no lock is taken
+    here)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_rows_append() must run inside transaction.atomic().")
-    _append(rows)
+    _append(rows, head)

@@ -15,6 +15,7 @@ itself: callers name every column, so nothing is left to a default the ORM would
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -137,12 +138,21 @@ class Ref:
     index: int
 
 
+@dataclass(frozen=True)
+class Read:
+    """A query run with a RowBatch (``RowBatch.read``); its rows are ``batch.results[index]``."""
+
+    index: int
+
+
 class RowBatch:
     """New rows of several models, inserted together by ``insert``; a row's value may be a
-    ``Ref`` to a row added before it."""
+    ``Ref`` to a row added before it. Queries added with ``read`` run with them."""
 
     def __init__(self) -> None:
         self._rows: list[tuple[type[models.Model], dict[str, Any]]] = []
+        self._reads: list[tuple[str, list[Any]]] = []
+        self.results: list[list[tuple[Any, ...]]] = []
 
     def add(self, model: type[models.Model], values: dict[str, Any]) -> Ref:
         """Add a row (``values`` as for ``insert_row``); returns the Ref of its primary key."""
@@ -152,11 +162,26 @@ class RowBatch:
         self._rows.append((model, values))
         return Ref(len(self._rows) - 1)
 
+    def read(self, sql: str, params: list[Any]) -> Read:
+        """A query to run with the inserts that sees the database as it was before them: on
+        PostgreSQL a WITH query of the same statement (every part of a statement sees one
+        snapshot, taken before its inserts), elsewhere run just before the inserts. Its rows
+        are ``results[read.index]`` after ``insert``: tuples in the query's column order, on
+        PostgreSQL read through JSON (a uuid, a date or a time comes as text). A locking read
+        (``FOR UPDATE``) locks as it would on its own."""
+        self._reads.append((sql, params))
+        return Read(len(self._reads) - 1)
+
     def insert(self) -> list[int]:
-        """Insert the rows, in the order added; returns their primary keys in that order."""
+        """Run the reads and insert the rows, in the order added; returns the rows' primary keys
+        in that order (the reads' rows are in ``results``)."""
         connection = _connection()
         if connection.vendor == "postgresql":
             return self._insert_at_once(connection)
+        with connection.cursor() as cursor:
+            for sql, params in self._reads:
+                cursor.execute(sql, params)
+                self.results.append([tuple(row) for row in cursor.fetchall()])
         pks: list[int] = []
         for model, values in self._rows:
             pks.append(
@@ -172,7 +197,8 @@ class RowBatch:
 
     def _insert_at_once(self, connection: BaseDatabaseWrapper) -> list[int]:
         """One statement: ``WITH r0 AS (INSERT ... RETURNING id), r1 AS (INSERT ... VALUES (...,
-        (SELECT id FROM r0), ...) RETURNING id) ... SELECT (SELECT id FROM r0), ...``."""
+        (SELECT id FROM r0), ...) RETURNING id), q0 AS (a read) ... SELECT (SELECT id FROM r0),
+        ..., (SELECT json_agg(q0) FROM q0)``."""
         shape = tuple(
             (
                 model,
@@ -181,26 +207,37 @@ class RowBatch:
             )
             for model, values in self._rows
         )
-        sql, prepares = _batch_statement(shape, connection)
+        reads = tuple(sql for sql, _ in self._reads)
+        sql, prepares = _batch_statement(shape, reads, connection)
         params = [
             prepare(value, connection)
             for (_, values), row_prepares in zip(self._rows, prepares, strict=True)
             for prepare, value in zip(row_prepares, values.values(), strict=True)
             if not isinstance(value, Ref)
         ]
+        for _, read_params in self._reads:
+            params.extend(read_params)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [int(pk) for pk in cursor.fetchone()]
+            row = cursor.fetchone()
+        count = len(self._rows)
+        for found in row[count:]:
+            if isinstance(found, str):  # json may come back as its text
+                found = json.loads(found)
+            self.results.append([tuple(item.values()) for item in found])
+        return [int(pk) for pk in row[:count]]
 
 
 _Shape = tuple[tuple[type[models.Model], tuple[str, ...], tuple[int | None, ...]], ...]
-_batches: dict[tuple[_Shape, str], tuple[str, tuple[tuple[Prepare, ...], ...]]] = {}
+_batches: dict[
+    tuple[_Shape, tuple[str, ...], str], tuple[str, tuple[tuple[Prepare, ...], ...]]
+] = {}
 
 
 def _batch_statement(
-    shape: _Shape, connection: BaseDatabaseWrapper
+    shape: _Shape, reads: tuple[str, ...], connection: BaseDatabaseWrapper
 ) -> tuple[str, tuple[tuple[Prepare, ...], ...]]:
-    cache_key = (shape, connection.vendor)
+    cache_key = (shape, reads, connection.vendor)
     made = _batches.get(cache_key)
     if made is not None:
         return made
@@ -219,11 +256,16 @@ def _batch_statement(
             f"VALUES ({', '.join(placeholders)}) RETURNING {quote(_pk_column(model))})"
         )
         prepares.append(tuple(preparer(field) for field in fields))
-    pks = ", ".join(
+    parts.extend(f"q{index} AS ({read})" for index, read in enumerate(reads))
+    outputs = [
         f"(SELECT {quote(_pk_column(model))} FROM r{index})"  # noqa: S608  # names from the models
         for index, (model, _, _) in enumerate(shape)
+    ]
+    outputs.extend(
+        f"(SELECT coalesce(json_agg(q{index}), '[]'::json) FROM q{index})"  # noqa: S608
+        for index in range(len(reads))
     )
-    made = (f"WITH {', '.join(parts)} SELECT {pks}", tuple(prepares))
+    made = (f"WITH {', '.join(parts)} SELECT {', '.join(outputs)}", tuple(prepares))
     _batches[cache_key] = made
     return made
 

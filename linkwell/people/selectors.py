@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid as uuid_lib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -292,9 +293,9 @@ def _candidates_sql(vendor: str, exclude: str, by_nhs: bool, by_dob: bool) -> st
     return f"SELECT {columns} FROM {table} WHERE {where} LIMIT 500"  # noqa: S608  # fixed names
 
 
-def _candidates(
+def _candidates_read(
     *, nhs: str, date_of_birth: dt.date | None, exclude_id: int | uuid_lib.UUID | None
-) -> list[_Candidate]:
+) -> tuple[str, list[Any]]:
     params: list[Any] = []
     exclude = ""
     if isinstance(exclude_id, uuid_lib.UUID):
@@ -308,14 +309,94 @@ def _candidates(
     if date_of_birth is not None:
         params.append(connection.ops.adapt_datefield_value(date_of_birth))
     sql = _candidates_sql(connection.vendor, exclude, bool(nhs), date_of_birth is not None)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # SQLite keeps a uuid as 32 hex characters; PostgreSQL returns a UUID.
-    return [
-        _Candidate(row[0], uuid_lib.UUID(row[1]) if isinstance(row[1], str) else row[1], *row[2:])
-        for row in rows
-    ]
+    return sql, params
+
+
+def _candidate(row: Sequence[Any]) -> _Candidate:
+    # SQLite keeps a uuid as 32 hex characters, PostgreSQL returns a UUID; read through JSON
+    # (RowBatch on PostgreSQL) a uuid and a date come as text.
+    uuid, dob = row[1], row[6]
+    return _Candidate(
+        row[0],
+        uuid_lib.UUID(uuid) if isinstance(uuid, str) else uuid,
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        dt.date.fromisoformat(dob) if isinstance(dob, str) else dob,
+        row[7],
+        row[8],
+    )
+
+
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """One duplicate check split in two (``duplicate_check``): ``read`` is the candidates'
+    query, None when there is nothing to look up; ``matches`` scores the rows it returned."""
+
+    read: tuple[str, list[Any]] | None
+    nhs: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None
+    postcode: str
+    limit: int
+
+    def matches(self, rows: Sequence[Sequence[Any]]) -> list[DuplicateMatch]:
+        """The matches among the candidates' rows, best first (see person_find_duplicates)."""
+        nhs, date_of_birth = self.nhs, self.date_of_birth
+        matches: dict[int, tuple[_Candidate, float, str]] = {}
+        for candidate in map(_candidate, rows):
+            if candidate.merged_into_id is not None:
+                continue
+            if nhs and candidate.nhs_number == nhs:
+                matches[candidate.id] = (candidate, 1.0, "same NHS number")
+                continue
+            if date_of_birth is None or candidate.date_of_birth != date_of_birth:
+                continue
+            if nhs and candidate.nhs_number and candidate.nhs_number != nhs:
+                continue  # different NHS numbers: two people who share a birthday
+            scored = _score(candidate, self.given_name, self.family_name, self.postcode)
+            if scored is not None:
+                matches[candidate.id] = (candidate, *scored)
+        ranked = sorted(matches.values(), key=lambda m: (-m[1], m[0].family_name, m[0].id))
+        return [
+            DuplicateMatch(Person.from_db(connection.alias, _MATCH_ATTNAMES, row), score, reason)
+            for row, score, reason in ranked[: self.limit]
+        ]
+
+
+def duplicate_check(
+    *,
+    nhs_number: str = "",
+    given_name: str = "",
+    family_name: str = "",
+    date_of_birth: dt.date | None = None,
+    postcode: str = "",
+    exclude_id: int | uuid_lib.UUID | None = None,
+    limit: int = 10,
+) -> DuplicateCheck:
+    """``person_find_duplicates`` in two steps, for a caller that runs the candidates' query
+    together with its own statements (referral intake's RowBatch)."""
+    try:
+        nhs = normalise_nhs_number(nhs_number) if nhs_number else ""
+    except Exception:  # noqa: BLE001  # an invalid number cannot match a stored (valid) one
+        nhs = ""
+    try:
+        postcode = normalise_postcode(postcode) if postcode else ""
+    except Exception:  # noqa: BLE001  # an invalid postcode simply does not count
+        postcode = ""
+    # One indexed query: person.nhs_number's index and the date_of_birth-led indexes
+    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database. Merged records are
+    # skipped in Python: a "merged_into IS NULL" condition tempts SQLite's planner onto the
+    # (almost all-NULL) merged_into index, a scan of the whole register.
+    by_dob = date_of_birth is not None and bool(given_name or family_name or postcode)
+    read = None
+    if nhs or by_dob:
+        read = _candidates_read(
+            nhs=nhs, date_of_birth=date_of_birth if by_dob else None, exclude_id=exclude_id
+        )
+    return DuplicateCheck(read, nhs, given_name, family_name, date_of_birth, postcode, limit)
 
 
 def person_find_duplicates(
@@ -337,45 +418,21 @@ def person_find_duplicates(
     lookups run (by NHS number, by date of birth); the scoring is done in Python. Each match's
     person is loaded with the scorer's fields only (``_MATCH_FIELDS``).
     """
-    try:
-        nhs = normalise_nhs_number(nhs_number) if nhs_number else ""
-    except Exception:  # noqa: BLE001  # an invalid number cannot match a stored (valid) one
-        nhs = ""
-    try:
-        postcode = normalise_postcode(postcode) if postcode else ""
-    except Exception:  # noqa: BLE001  # an invalid postcode simply does not count
-        postcode = ""
-
-    # One indexed query: person.nhs_number's index and the date_of_birth-led indexes
-    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database. Merged records are
-    # skipped in Python: a "merged_into IS NULL" condition tempts SQLite's planner onto the
-    # (almost all-NULL) merged_into index, a scan of the whole register.
-    by_dob = date_of_birth is not None and bool(given_name or family_name or postcode)
-    if not nhs and not by_dob:
-        return []
-    candidates = _candidates(
-        nhs=nhs, date_of_birth=date_of_birth if by_dob else None, exclude_id=exclude_id
+    check = duplicate_check(
+        nhs_number=nhs_number,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        postcode=postcode,
+        exclude_id=exclude_id,
+        limit=limit,
     )
-    matches: dict[int, tuple[_Candidate, float, str]] = {}
-    for candidate in candidates:
-        if candidate.merged_into_id is not None:
-            continue
-        if nhs and candidate.nhs_number == nhs:
-            matches[candidate.id] = (candidate, 1.0, "same NHS number")
-            continue
-        if date_of_birth is None or candidate.date_of_birth != date_of_birth:
-            continue
-        if nhs and candidate.nhs_number and candidate.nhs_number != nhs:
-            continue  # different NHS numbers: two people who share a birthday
-        scored = _score(candidate, given_name, family_name, postcode)
-        if scored is not None:
-            matches[candidate.id] = (candidate, *scored)
-
-    ranked = sorted(matches.values(), key=lambda m: (-m[1], m[0].family_name, m[0].id))
-    return [
-        DuplicateMatch(Person.from_db(connection.alias, _MATCH_ATTNAMES, row), score, reason)
-        for row, score, reason in ranked[:limit]
-    ]
+    if check.read is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*check.read)
+        rows = cursor.fetchall()
+    return check.matches(rows)
 
 
 def _score(

@@ -134,3 +134,28 @@ def test_a_row_names_every_column_and_refers_only_to_rows_before_it():
     batch = RowBatch()
     with pytest.raises(ValueError, match="added before"):
         batch.add(ReferralStatusChange, {"referral_id": Ref(0)})
+
+
+@pytest.mark.django_db
+def test_a_batch_read_sees_the_database_as_it_was_before_the_batch_rows():
+    existing = Person.objects.create(
+        given_name="Amina", family_name="Begum", date_of_birth=dt.date(1950, 1, 1)
+    )
+    now = timezone.now()
+    new = Person(
+        given_name="Amina",
+        family_name="Begum",
+        date_of_birth=dt.date(1950, 1, 1),
+        search_given_name="amina",
+        search_family_name="begum",
+        created_at=now,
+        updated_at=now,
+    )
+    batch = RowBatch()
+    read = batch.read(
+        'SELECT "id", "given_name" FROM "people_person" WHERE "family_name" = %s', ["Begum"]
+    )
+    batch.add(Person, row_values(new))
+    (pk,) = batch.insert()
+    assert batch.results[read.index] == [(existing.pk, "Amina")]
+    assert Person.objects.filter(family_name="Begum").count() == 2 and pk != existing.pk

@@ -14,7 +14,7 @@ from django.utils import timezone
 from linkwell.audit.services import AuditRow, audit_log, audit_row
 from linkwell.common.cleaning import full_clean_needed
 from linkwell.common.errors import Conflict
-from linkwell.common.rows import Ref, RowBatch, insert_row, row_values
+from linkwell.common.rows import Read, Ref, RowBatch, insert_row, row_values
 
 from ..models import (
     Consent,
@@ -25,7 +25,7 @@ from ..models import (
     PossibleDuplicate,
     Sex,
 )
-from ..selectors import DuplicateMatch, person_find_duplicates
+from ..selectors import DuplicateCheck, duplicate_check
 from ..validation import normalise_nhs_number, normalise_postcode
 from .duplicates import ordered_pair, person_flag_duplicates
 
@@ -167,22 +167,23 @@ class PersonInBatch:
 
     new: NewPerson
     ref: Ref
-    matches: list[DuplicateMatch]
+    check: DuplicateCheck
+    read: Read | None
     now: dt.datetime
 
 
 def person_batch_add(*, new: NewPerson, now: dt.datetime, batch: RowBatch) -> PersonInBatch:
-    """Run the duplicate check for a new person and add the record to ``batch`` (``now`` is its
-    created_at); ``person_batch_written`` finishes once the batch is inserted.
+    """Add a new person's record to ``batch`` (``now`` is its created_at), and the duplicate
+    check's read of the register; ``person_batch_written`` finishes once the batch is inserted.
 
-    Inside the caller's write transaction, as in ``person_insert``, but before the insert rather
-    than after it: the record is not in the table yet, so it cannot be among its own matches, and
-    the matches are the ones the check made after the insert, excluding the record itself.
+    The check reads the register inside the caller's write transaction, as in ``person_insert``,
+    but as it was before the insert (a RowBatch read): the record cannot be among its own
+    candidates, so the matches are the ones the check made after the insert, excluding the record.
     """
     person = new.person
     if person.merged_into_id is not None or person.pk is not None:
         raise ValueError("person_batch_add writes a new person's record.")
-    matches = person_find_duplicates(
+    check = duplicate_check(
         nhs_number=person.nhs_number,
         given_name=person.given_name,
         family_name=person.family_name,
@@ -193,14 +194,15 @@ def person_batch_add(*, new: NewPerson, now: dt.datetime, batch: RowBatch) -> Pe
     person.search_given_name = person.given_name.strip().lower()
     person.search_family_name = person.family_name.strip().lower()
     person.created_at = person.updated_at = now
+    read = batch.read(*check.read) if check.read is not None else None
     ref = batch.add(Person, row_values(person))
-    return PersonInBatch(new, ref, matches, now)
+    return PersonInBatch(new, ref, check, read, now)
 
 
 def person_batch_written(
-    *, added: PersonInBatch, pks: list[int], actor: Any
+    *, added: PersonInBatch, batch: RowBatch, pks: list[int], actor: Any
 ) -> tuple[Person, list[AuditRow]]:
-    """The person's record once the batch is inserted (``pks`` its primary keys), with the
+    """The person's record once ``batch`` is inserted (``pks`` its primary keys), with the
     possible duplicates flagged, and the audit rows ``person_insert`` would log, in its order.
 
     A record just inserted is in no pair yet, and no other transaction can pair it before this one
@@ -221,7 +223,8 @@ def person_batch_written(
             detail={"fields": added.new.given},
         )
     ]
-    for match in added.matches:
+    rows_read = batch.results[added.read.index] if added.read is not None else []
+    for match in added.check.matches(rows_read):
         first, second = ordered_pair(person, match.person)
         # What PossibleDuplicate.full_clean() checks holds by construction: the reason is cut
         # to its 200 characters, the score is a float and the status is "open".

@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from linkwell.accounts.models import Team
-from linkwell.audit.services import audit_batch, audit_row, audit_rows_append
+from linkwell.audit.services import audit_batch, audit_head_read, audit_row, audit_rows_append
 from linkwell.common.errors import Conflict
 from linkwell.common.rows import RowBatch, row_values
 from linkwell.common.statuses import TaskStatus
@@ -216,9 +216,13 @@ def _referral_write_sql(
             "referral_id": referral_ref,
         },
     )
+    # The audit chain's head is taken with the rest (on PostgreSQL in the same statement, one
+    # round trip fewer); it is held from here to the commit, a little longer than when it was
+    # taken just before the audit rows' insert (by the pairs, the scoring and the hashing).
+    head = batch.read(*audit_head_read())
     pks = batch.insert()
 
-    person, audit_rows = person_batch_written(added=added, pks=pks, actor=actor)
+    person, audit_rows = person_batch_written(added=added, batch=batch, pks=pks, actor=actor)
     audit_rows.append(consent_batch_audit_row(consent=consent, person=person, actor=actor))
     referral.person = person
     referral.pk = pks[referral_ref.index]
@@ -243,7 +247,8 @@ def _referral_write_sql(
             },
         )
     )
-    audit_rows_append(audit_rows)
+    head_rows = batch.results[head.index]
+    audit_rows_append(audit_rows, head=head_rows[0] if head_rows else None)
     if referral.risk_of_harm or referral.safeguarding_concern:
         # Its audit rows follow the referral's, as they did when intake logged through a batch.
         with audit_batch():
