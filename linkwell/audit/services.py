@@ -102,6 +102,7 @@ def audit_row_fields(event: AuditRowContent) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=1024)  # the same few addresses row after row; a pure function
 def _clean_ip(value: str | None) -> str | None:
     """The address as the database will give it back (IPv6 compressed, junk dropped), so the hash
     computed now matches the one ``verify_audit`` recomputes from the stored row."""
