@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,12 +25,14 @@ from django.utils import timezone
 from linkwell.accounts.models import Team
 from linkwell.audit.services import audit_batch, audit_head_read, audit_row, audit_rows_append
 from linkwell.common.errors import Conflict
-from linkwell.common.rows import RowBatch, row_values
+from linkwell.common.rows import Read, Ref, RowBatch, row_values
 from linkwell.common.statuses import TaskStatus
 from linkwell.notifications.models import AlertKind
 from linkwell.notifications.services import alert_create
 from linkwell.people.models import ConsentMethod, ConsentPurpose
 from linkwell.people.services import (
+    ConsentInBatch,
+    PersonInBatch,
     consent_batch_add,
     consent_batch_audit_row,
     person_batch_add,
@@ -126,9 +129,12 @@ def referral_create_via_api(
         return _replayed(found, fingerprint=fingerprint), False
     kwargs = _api_kwargs(actor=actor, payload=payload)
     prepared = _referral_prepare(actor=actor, reference=reference, **kwargs)
+    writes = _referral_writes(prepared, actor=actor, key=key, fingerprint=fingerprint)
     try:
         with transaction.atomic():
-            referral = _referral_write_sql(prepared, actor=actor, key=key, fingerprint=fingerprint)
+            referral = _referral_write_sql(
+                prepared, actor=actor, key=key, fingerprint=fingerprint, writes=writes
+            )
     except IntegrityError:
         # Another request with this key won the race; its referral is the one.
         existing = _replay(actor=actor, key=key, fingerprint=fingerprint)
@@ -162,13 +168,25 @@ def _replay_and_reference_sql(vendor: str) -> str:
     )
 
 
-def _referral_write_sql(
+@dataclass
+class _Writes:
+    """The API intake's rows, made ready before its write transaction (``_referral_writes``):
+    on SQLite that transaction holds the database's write lock, so building them there kept
+    every other writer waiting for it."""
+
+    batch: RowBatch
+    person: PersonInBatch
+    consent: ConsentInBatch
+    referral: Ref
+    head: Read
+
+
+def _referral_writes(
     prepared: _PreparedReferral, *, actor: Any, key: str, fingerprint: str
-) -> Referral:
-    """``intake._referral_write`` and the idempotency record for a new person, in plain SQL:
-    the duplicate check, then the person, consent, the referral, its first history row and the
-    idempotency record in one RowBatch (one statement on PostgreSQL), any flagged pairs, then the
-    audit rows in one append and any risk alert. Runs inside the caller's transaction."""
+) -> _Writes:
+    """The RowBatch of a prepared referral with a new person: the duplicate check's read, the
+    person, consent, the referral, its first history row, the idempotency record and the audit
+    chain head's read. Touches no table."""
     new_person = prepared.new_person
     if new_person is None:
         raise ValueError("The API's intake always brings a new person's details.")
@@ -217,9 +235,30 @@ def _referral_write_sql(
         },
     )
     # The audit chain's head is taken with the rest (on PostgreSQL in the same statement, one
-    # round trip fewer); it is held from here to the commit, a little longer than when it was
+    # round trip fewer); it is held from there to the commit, a little longer than when it was
     # taken just before the audit rows' insert (by the pairs, the scoring and the hashing).
     head = batch.read(*audit_head_read())
+    return _Writes(batch, added, consent, referral_ref, head)
+
+
+def _referral_write_sql(
+    prepared: _PreparedReferral,
+    *,
+    actor: Any,
+    key: str,
+    fingerprint: str,
+    writes: _Writes | None = None,
+) -> Referral:
+    """``intake._referral_write`` and the idempotency record for a new person, in plain SQL:
+    the RowBatch of ``_referral_writes`` (``writes``, made here if not given: the duplicate
+    check's read, person, consent, referral, first history row, idempotency record; one
+    statement on PostgreSQL), any flagged pairs, then the audit rows in one append and any risk
+    alert. Runs inside the caller's transaction."""
+    if writes is None:
+        writes = _referral_writes(prepared, actor=actor, key=key, fingerprint=fingerprint)
+    batch, added, consent = writes.batch, writes.person, writes.consent
+    referral_ref, head = writes.referral, writes.head
+    referral = prepared.referral
     pks = batch.insert()
 
     person, audit_rows = person_batch_written(added=added, batch=batch, pks=pks, actor=actor)

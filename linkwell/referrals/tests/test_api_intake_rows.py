@@ -49,7 +49,7 @@ TIMESTAMPS = {"created_at", "updated_at", "recorded_at", "status_changed_at", "a
 HASHES = {"prev_hash", "row_hash"}
 
 
-def previous_write(prepared, *, actor, key, fingerprint):
+def previous_write(prepared, *, actor, key, fingerprint, writes=None):
     """The API's write before it was written in plain SQL (inside the caller's transaction)."""
     with audit_batch():
         referral = intake._referral_write(prepared, actor=actor)
