@@ -416,13 +416,39 @@ def time_duplicate_check(lookups: int, rng: random.Random) -> list[float]:
 # --- in-process cost ---------------------------------------------------------------------------
 
 
-def in_process_cost(token: str, rounds: int, rng: random.Random) -> tuple[float, float, int]:
+def _server_cpu_reader() -> object:
+    """A function giving the CPU seconds used so far by this process's PostgreSQL backend, or
+    None when that cannot be read (SQLite, or a server on another machine)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    return used
+
+
+def in_process_cost(
+    token: str, rounds: int, rng: random.Random
+) -> tuple[float, float, int, dict[str, float] | None]:
     """CPU milliseconds per request of each endpoint, served in this process by Django's test
     client (no HTTP, no other workers), and the SQL statements of one intake.
 
     Each endpoint runs in alternating batches and the cheapest batch counts: CPU time of this
     process alone, so other work on the machine hardly moves it. A figure to compare changes by
-    on a busy machine; the target is the HTTP ratio above.
+    on a busy machine; the target is the HTTP ratio above. On PostgreSQL also the database
+    server's CPU per request (its backend process's, mean over every batch: the clock ticks in
+    hundredths of a second), when the server runs on this machine.
     """
     from django.db import connection
     from django.test import Client
@@ -444,16 +470,24 @@ def in_process_cost(token: str, rounds: int, rng: random.Random) -> tuple[float,
         )
         assert response.status_code == 201, response.content
 
+    server = _server_cpu_reader()
+    server_total = {"me": 0.0, "intake": 0.0}
     best = {"me": float("inf"), "intake": float("inf")}
     for _ in range(rounds):
         for name, call in (("me", me), ("intake", intake)):
+            server_started = server() if server else 0.0  # type: ignore[operator]
             started = time.process_time()
             for _ in range(15):
                 call()
             best[name] = min(best[name], (time.process_time() - started) / 15 * 1000)
+            if server:
+                server_total[name] += server() - server_started  # type: ignore[operator]
     with CaptureQueriesContext(connection) as queries:
         intake()
-    return best["me"], best["intake"], len(queries.captured_queries)
+    server_ms = None
+    if server:
+        server_ms = {name: total / (rounds * 15) * 1000 for name, total in server_total.items()}
+    return best["me"], best["intake"], len(queries.captured_queries), server_ms
 
 
 def pct(values: list[float], p: float) -> float:
@@ -539,7 +573,7 @@ def main() -> None:
     from linkwell.people.models import Person
     from linkwell.referrals.models import Referral
 
-    me_cpu, intake_cpu, statements = in_process_cost(token, args.rounds, rng)
+    me_cpu, intake_cpu, statements, server_ms = in_process_cost(token, args.rounds, rng)
     people_now = Person.objects.count()
     referrals_now = Referral.objects.count()
 
@@ -580,6 +614,11 @@ def main() -> None:
         f"  in-process CPU per request: GET /api/v1/me {me_cpu:.2f} ms, "
         f"POST /api/v1/referrals {intake_cpu:.2f} ms ({statements} SQL statements per intake)"
     )
+    if server_ms is not None:
+        print(
+            f"  PostgreSQL server CPU per request (same requests): GET /api/v1/me "
+            f"{server_ms['me']:.2f} ms, POST /api/v1/referrals {server_ms['intake']:.2f} ms"
+        )
     print(f"  whole run {time.perf_counter() - wall:.0f} s")
 
 
