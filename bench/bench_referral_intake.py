@@ -345,7 +345,9 @@ def run_phase(
     return phase
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int = 1
+) -> subprocess.Popen[bytes]:
     log = open(OUT / "gunicorn.log", "wb")  # noqa: SIM115  # closed with the process
     server = subprocess.Popen(  # noqa: S603  # our own venv's gunicorn, fixed arguments
         [
@@ -356,7 +358,9 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
             "--workers",
             str(workers),
             "--worker-class",
-            "sync",
+            "sync" if threads == 1 else "gthread",
+            "--threads",
+            str(threads),
             "--timeout",
             "120",
             "--log-level",
@@ -502,7 +506,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (1: sync workers; more: gunicorn's gthread workers)",
+    )
     parser.add_argument("--seconds", type=float, default=20, help="length of each load phase")
     parser.add_argument("--lookups", type=int, default=1000, help="duplicate checks to time")
     parser.add_argument("--seed", type=int, default=2)
@@ -541,7 +551,7 @@ def main() -> None:
 
     port = free_port()
     print(f"Starting gunicorn ({args.workers} workers) on 127.0.0.1:{port}...", flush=True)
-    server = start_server(env, port, args.workers)
+    server = start_server(env, port, args.workers, args.threads)
     auth = {"Authorization": f"Bearer {token}"}
 
     def trivial(r: random.Random) -> tuple[str, str, dict[str, str], None]:
@@ -588,7 +598,8 @@ def main() -> None:
     loaded = "from an earlier run" if args.reuse else f"bulk-loaded in {load_seconds:.1f} s"
     print(f"  people          {args.people:,} {loaded}")
     print(f"                  {people_now:,} people and {referrals_now:,} referrals at the end")
-    print(f"  server          gunicorn, {args.workers} sync workers, loopback")
+    kind = "sync workers" if args.threads == 1 else f"gthread workers x {args.threads} threads"
+    print(f"  server          gunicorn, {args.workers} {kind}, loopback")
     print(f"  clients         {args.clients} threads, {args.seconds:g} s per phase")
     print(f"  machine         {os.cpu_count()} CPUs; load average {load_before:.1f} before, "
           f"{load_after:.1f} after")  # fmt: skip
