@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from linkwell.common.rows import Prepare, preparer
+from linkwell.common.rows import Prepare, default_connection, preparer
 
 from .context import get_context
 from .models import AUDIT_CHAINS, AuditChainHead, AuditEvent
@@ -263,9 +263,7 @@ def _insert(events: Sequence[AuditEvent | AuditRow], chain: int) -> None:
     head moved to the last row. On PostgreSQL both in one statement: the head's update is a WITH
     query taking the last row's new id from the insert's RETURNING."""
     fields, prepares, start, row, move = _insert_start(connection.vendor)
-    # The connection itself rather than the django.db.connection proxy, which looks it up again
-    # on every attribute each field's preparation reads.
-    db = connections[DEFAULT_DB_ALIAS]
+    db = default_connection()
     params = [
         prepare(getattr(event, field.attname), db)
         for event in events

@@ -105,7 +105,8 @@ def _pk_column(model: type[models.Model]) -> str:
     return str(pk.column)
 
 
-def _connection() -> BaseDatabaseWrapper:
+def default_connection() -> BaseDatabaseWrapper:
+    """The default database's connection itself."""
     # The connection itself, not django.db.connection (a proxy that looks it up again on every
     # attribute, and each field's preparation asks it several times).
     return connections[DEFAULT_DB_ALIAS]
@@ -117,7 +118,7 @@ def insert_row(model: type[models.Model], values: dict[str, Any]) -> int:
     ``values`` maps every concrete field's attname (``person_id``, not ``person``) except the
     auto-incremented primary key to the Python value to store.
     """
-    connection = _connection()
+    connection = default_connection()
     statement = _insert_statement(model, tuple(values), connection)
     params = [
         prepare(value, connection)
@@ -175,7 +176,7 @@ class RowBatch:
     def insert(self) -> list[int]:
         """Run the reads and insert the rows, in the order added; returns the rows' primary keys
         in that order (the reads' rows are in ``results``)."""
-        connection = _connection()
+        connection = default_connection()
         if connection.vendor == "postgresql":
             return self._insert_at_once(connection)
         with connection.cursor() as cursor:

@@ -27,8 +27,6 @@ from linkwell.audit.services import audit_batch, audit_head_read, audit_row, aud
 from linkwell.common.errors import Conflict
 from linkwell.common.rows import Read, Ref, RowBatch, row_values
 from linkwell.common.statuses import TaskStatus
-from linkwell.notifications.models import AlertKind
-from linkwell.notifications.services import alert_create
 from linkwell.people.models import ConsentMethod, ConsentPurpose
 from linkwell.people.services import (
     ConsentInBatch,
@@ -41,8 +39,8 @@ from linkwell.people.services import (
 
 from ..models import IdempotencyRecord, Referral, ReferralSource, ReferralStatusChange
 from ..references import generate_reference
-from ._common import API_FIELDS, _supervisors, referral_url
-from .intake import _PreparedReferral, _referral_prepare
+from ._common import API_FIELDS
+from .intake import _alert_risk, _created_detail, _PreparedReferral, _referral_prepare
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:
@@ -269,21 +267,13 @@ def _referral_write_sql(
     referral._state.db = connection.alias
     # Made a moment ago in this transaction: no episode can point at it yet.
     Referral.episode.related.set_cached_value(referral, None)  # type: ignore[attr-defined]  # the reverse one-to-one from cases.Episode
-    team = referral.team
     audit_rows.append(
         audit_row(
             action="create",
             obj=referral,
             person=person,
             actor=actor,
-            detail={
-                "reference": referral.reference,
-                "source": referral.source,
-                "team": str(team.uuid),
-                "risk_of_harm": referral.risk_of_harm,
-                "safeguarding_concern": referral.safeguarding_concern,
-                "risk_words": prepared.risk_words,
-            },
+            detail=_created_detail(referral, prepared),
         )
     )
     head_rows = batch.results[head.index]
@@ -291,13 +281,5 @@ def _referral_write_sql(
     if referral.risk_of_harm or referral.safeguarding_concern:
         # Its audit rows follow the referral's, as they did when intake logged through a batch.
         with audit_batch():
-            alert_create(
-                recipients=_supervisors(team),
-                kind=AlertKind.RISK,
-                message=(
-                    f"A referral needs your attention today (possible risk): {referral.reference}"
-                ),
-                url=referral_url(referral),
-                obj=referral,
-            )
+            _alert_risk(referral)
     return referral

@@ -274,32 +274,39 @@ def _referral_write(prepared: _PreparedReferral, *, actor: Any) -> Referral:
     referral.status_changed_at = now
     referral.save()
     _history(referral=referral, from_status="", to_status=TaskStatus.REQUESTED, actor=actor, at=now)
-    team = referral.team
     audit_log(
         action="create",
         obj=referral,
         person=person,
         actor=actor,
-        detail={
-            "reference": referral.reference,
-            "source": referral.source,
-            "team": str(team.uuid),
-            "risk_of_harm": referral.risk_of_harm,
-            "safeguarding_concern": referral.safeguarding_concern,
-            "risk_words": prepared.risk_words,
-        },
+        detail=_created_detail(referral, prepared),
     )
     if referral.risk_of_harm or referral.safeguarding_concern:
-        alert_create(
-            recipients=_supervisors(team),
-            kind=AlertKind.RISK,
-            message=(
-                f"A referral needs your attention today (possible risk): {referral.reference}"
-            ),
-            url=referral_url(referral),
-            obj=referral,
-        )
+        _alert_risk(referral)
     return referral
+
+
+def _created_detail(referral: Referral, prepared: _PreparedReferral) -> dict[str, Any]:
+    """What the audit row of a new referral records, however the referral was written."""
+    return {
+        "reference": referral.reference,
+        "source": referral.source,
+        "team": str(referral.team.uuid),
+        "risk_of_harm": referral.risk_of_harm,
+        "safeguarding_concern": referral.safeguarding_concern,
+        "risk_words": prepared.risk_words,
+    }
+
+
+def _alert_risk(referral: Referral) -> None:
+    """Tell the team's supervisors at once about a new referral that mentions risk."""
+    alert_create(
+        recipients=_supervisors(referral.team),
+        kind=AlertKind.RISK,
+        message=f"A referral needs your attention today (possible risk): {referral.reference}",
+        url=referral_url(referral),
+        obj=referral,
+    )
 
 
 @functools.lru_cache(maxsize=32)
