@@ -7,17 +7,36 @@ sibling, change the SQL, register it in ``BACKENDS`` under the database vendor's
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from .models import Postcode
+
+
+@dataclass(frozen=True)
+class CountFacts:
+    """What a text search's matches must pass besides the text, for a backend that can count
+    them without reading each match's document (SQLite's count index, migration 0010).
+
+    The same rules as the selector's SQL condition: ``cutoff`` is the oldest verification the
+    public may see (None: hidden services count too); ``needs`` and ``modes`` match any code.
+    """
+
+    cutoff: dt.datetime | None
+    cost: str | None = None
+    access: str | None = None
+    needs: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    age: int | None = None
 
 
 class SearchBackend(Protocol):
@@ -36,10 +55,12 @@ class SearchBackend(Protocol):
         params: tuple[Any, ...],
         limit: int | None = None,
         offset: int = 0,
+        facts: CountFacts | None = None,
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         """(how many candidates match, [(service id, score)] of the page, best first).
 
-        Higher scores are better.
+        Higher scores are better. ``facts``, when given, says in another form what
+        ``candidates_sql`` tests, for a backend that counts with it.
         """
         ...
 
@@ -64,6 +85,20 @@ class SearchBackend(Protocol):
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _prefix_cover(prefix: str, low: int, high: int) -> list[str]:
+    """The count index's age tokens (``<prefix><level>x<value >> level>``, levels 0-8) whose
+    values together are exactly ``low`` to ``high``, each a block of 2**level aligned values."""
+    tokens = []
+    while low <= high:
+        level = 0
+        while level < 8 and low % (2 << level) == 0 and low + (2 << level) - 1 <= high:
+            level += 1
+        tokens.append(f'"{prefix}{level}x{low >> level}"')
+        low += 1 << level
+    return tokens
 
 
 def words(query: str) -> list[str]:
@@ -94,7 +129,8 @@ class Fts5Backend:
     A page is ranked inside the FTS5 query (ordered by bm25 and limited there, over a few times
     the rows wanted), and only those rows are joined to the documents and tested against the
     candidate filter; when too few pass, every filtered match is ranked. The total is a separate
-    count, which needs no ranking.
+    count, which needs no ranking: from the count index (migration 0010) when the filters are
+    ones it holds (``CountFacts``), else by testing each match's document.
     """
 
     SCORE = "bm25(directory_service_fts, 10.0, 1.0)"
@@ -117,6 +153,85 @@ class Fts5Backend:
         # Every word must appear (prefix match), quoted so FTS5 syntax in the input is inert.
         return " ".join(f'"{w}"*' for w in words(query))
 
+    # The count index (migration 0010): rowid = week << SHIFT | document id, the week being 0
+    # for a document never public, else the verification's week since 1970 plus one.
+    COUNT_TABLE = "directory_service_count_fts"
+    SHIFT = 40
+    _CODE = re.compile(r"[a-z0-9_]+")
+
+    @classmethod
+    def _count_match(cls, query: str, facts: CountFacts) -> str | None:
+        """The count index's MATCH for the text and facts, or None when a fact cannot be put
+        to it (a code it could not hold, an age beyond its range)."""
+        codes = [("needs", facts.needs), ("modes", facts.modes)]
+        singles = [("cost", facts.cost), ("access", facts.access)]
+        for _, values in codes:
+            if not all(cls._CODE.fullmatch(v) for v in values):
+                return None
+        for _, value in singles:
+            if value is not None and not cls._CODE.fullmatch(value):
+                return None
+        age = facts.age
+        if age is not None and (isinstance(age, bool) or not isinstance(age, int)):
+            return None
+        if age is not None and not 0 <= age <= 255:
+            return None
+
+        def token(kind: str, code: str) -> str:
+            return f'"{kind}{code.replace("_", "")}x"'
+
+        must = [token(kind, value) for kind, value in singles if value is not None]
+        for kind, values in (("need", facts.needs), ("mode", facts.modes)):
+            if values:
+                must.append("(" + " OR ".join(token(kind, v) for v in values) + ")")
+        match = f"text : ({cls._match(query)})"
+        if must:
+            match = f"{match} AND facts : ({' AND '.join(must)})"
+        if age is not None:
+            # Left out: a minimum (rounded up) above the age, or a maximum (rounded down, plus
+            # one) not above it.
+            fails = _prefix_cover("amn", age + 1, 256) + _prefix_cover("amx", 0, age)
+            match = f"({match}) NOT facts : ({' OR '.join(fails)})"
+        return match
+
+    def _count_indexed(self, query: str, facts: CountFacts) -> int | None:
+        """The count from the count index alone, or None when it cannot give it."""
+        match = self._count_match(query, facts)
+        if match is None:
+            return None
+        table = self.COUNT_TABLE
+        with connection.cursor() as cursor:
+            if facts.cutoff is None:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s",  # noqa: S608
+                    (match,),
+                )
+                return int(cursor.fetchone()[0])
+            # Verified in a week after the cutoff's next one: visible. In the three weeks
+            # around the cutoff (a margin for the database's rounding of the day), the
+            # verification time is read and compared exactly; before them, hidden.
+            week = (
+                math.floor(
+                    (facts.cutoff.astimezone(dt.UTC).replace(tzinfo=None) - EPOCH).total_seconds()
+                    / 86400
+                )
+                // 7
+            )
+            near, after = week << self.SHIFT, (week + 3) << self.SHIFT
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s AND {table}.rowid >= %s "  # noqa: S608
+                f"AND ({table}.rowid >= %s OR (SELECT d.verified_at >= %s "
+                f"FROM directory_servicesearchdocument d WHERE d.id = ({table}.rowid & %s)))",
+                (
+                    match,
+                    near,
+                    after,
+                    connection.ops.adapt_datetimefield_value(facts.cutoff),
+                    (1 << self.SHIFT) - 1,
+                ),
+            )
+            return int(cursor.fetchone()[0])
+
     def rank(
         self,
         *,
@@ -125,6 +240,7 @@ class Fts5Backend:
         params: tuple[Any, ...],
         limit: int | None = None,
         offset: int = 0,
+        facts: CountFacts | None = None,
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
             return 0, []
@@ -139,7 +255,8 @@ class Fts5Backend:
                 cursor.execute(sql, (match, *params))
                 rows = cursor.fetchall()
             return len(rows), [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
-        total = self._count(query, candidates_sql, params)
+        counted = self._count_indexed(query, facts) if facts is not None else None
+        total = counted if counted is not None else self._count(query, candidates_sql, params)
         wanted = min(int(offset) + int(limit), total)
         if wanted <= int(offset):
             return total, []
@@ -236,6 +353,7 @@ class PostgresBackend:
         params: tuple[Any, ...],
         limit: int | None = None,
         offset: int = 0,
+        facts: CountFacts | None = None,
     ) -> tuple[int, list[tuple[uuid.UUID, float]]]:
         if not words(query):
             return 0, []

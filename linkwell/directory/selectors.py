@@ -25,7 +25,7 @@ from .models import (
     ServiceDeliveryMode,
     ServiceNeed,
 )
-from .search import any_token, backend, near_sql, nearest
+from .search import CountFacts, any_token, backend, near_sql, nearest
 
 LONDON = ZoneInfo("Europe/London")
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -194,6 +194,29 @@ def _document_where(
     return " AND ".join(parts) or "1 = 1", tuple(params)
 
 
+def _count_facts(
+    filters: ServiceFilters, include_hidden: bool, now: dt.datetime
+) -> CountFacts | None:
+    """_document_where's condition as CountFacts, for a backend that counts text matches with
+    them; None when it has a filter they do not hold (language, opening days)."""
+    if filters.language or filters.open_now or filters.open_on is not None:
+        return None
+    return CountFacts(
+        cutoff=None if include_hidden else now - dt.timedelta(days=hide_after_days()),
+        cost=filters.cost or None,
+        access=(
+            None
+            if filters.self_referral is None
+            else "self_referral"
+            if filters.self_referral
+            else "referral_needed"
+        ),
+        needs=tuple(filters.needs),
+        modes=tuple(filters.delivery_modes),
+        age=filters.age,
+    )
+
+
 def service_search(
     *,
     query: str = "",
@@ -249,7 +272,12 @@ def service_search(
     elif query.strip():
         sql, params = _document_where(filters, include_hidden, now)
         total, ranked = backend().rank(
-            query=query, candidates_sql=sql, params=params, limit=limit, offset=offset
+            query=query,
+            candidates_sql=sql,
+            params=params,
+            limit=limit,
+            offset=offset,
+            facts=_count_facts(filters, include_hidden, now),
         )
         page = list(ranked)
     else:
@@ -308,7 +336,8 @@ def hsds_service_page(
     limit: int = 50,
 ) -> tuple[int, list[uuid.UUID]]:
     """(total, ids of one page) of visible services for the HSDS API's /services filters."""
-    qs = services_visible()
+    now = timezone.now()
+    qs = services_visible(now=now)
     if taxonomy_term_id is not None:
         qs = qs.filter(
             id__in=Attribute.objects.filter(taxonomy_term_id=taxonomy_term_id).values("link_id")
@@ -325,8 +354,19 @@ def hsds_service_page(
         qs = qs.filter(linkwell_updated_at__gte=modified_after)
     if search.strip():
         sql, params = _correlated(qs)
+        only_visibility = (taxonomy_term_id, taxonomy_id, organization_id, modified_after) == (
+            None,
+            None,
+            None,
+            None,
+        )
         total, ranked = backend().rank(
-            query=search, candidates_sql=sql, params=params, limit=limit, offset=offset
+            query=search,
+            candidates_sql=sql,
+            params=params,
+            limit=limit,
+            offset=offset,
+            facts=_count_facts(ServiceFilters(), False, now) if only_visibility else None,
         )
         return total, [sid for sid, _ in ranked]
     ids = list(qs.order_by("name", "id").values_list("id", flat=True)[offset : offset + limit])
