@@ -152,14 +152,27 @@ class RowBatch:
 
     def __init__(self) -> None:
         self._rows: list[tuple[type[models.Model], dict[str, Any]]] = []
+        # Each row's values prepared for the database when the row is added (a Ref stays a Ref):
+        # a batch is made before its write transaction opens, so on SQLite, whose write lock that
+        # transaction holds, the preparing is not done under the lock.
+        self._prepared: list[list[Any]] = []
         self._reads: list[tuple[str, list[Any]]] = []
         self.results: list[list[tuple[Any, ...]]] = []
 
     def add(self, model: type[models.Model], values: dict[str, Any]) -> Ref:
-        """Add a row (``values`` as for ``insert_row``); returns the Ref of its primary key."""
+        """Add a row (``values`` as for ``insert_row``, prepared for the database now: a later
+        change to a value is not seen); returns the Ref of its primary key."""
         for value in values.values():
             if isinstance(value, Ref) and not 0 <= value.index < len(self._rows):
                 raise ValueError("A row can only refer to a row added before it.")
+        connection = default_connection()
+        statement = _insert_statement(model, tuple(values), connection)
+        self._prepared.append(
+            [
+                value if isinstance(value, Ref) else prepare(value, connection)
+                for prepare, value in zip(statement.prepares, values.values(), strict=True)
+            ]
+        )
         self._rows.append((model, values))
         return Ref(len(self._rows) - 1)
 
@@ -179,21 +192,20 @@ class RowBatch:
         connection = default_connection()
         if connection.vendor == "postgresql":
             return self._insert_at_once(connection)
+        returning = connection.features.can_return_columns_from_insert
+        pks: list[int] = []
         with connection.cursor() as cursor:
             for sql, params in self._reads:
                 cursor.execute(sql, params)
                 self.results.append([tuple(row) for row in cursor.fetchall()])
-        pks: list[int] = []
-        for model, values in self._rows:
-            pks.append(
-                insert_row(
-                    model,
-                    {
-                        name: pks[value.index] if isinstance(value, Ref) else value
-                        for name, value in values.items()
-                    },
-                )
-            )
+            for (model, values), prepared in zip(self._rows, self._prepared, strict=True):
+                statement = _insert_statement(model, tuple(values), connection)
+                params = [
+                    prepare(pks[value.index], connection) if isinstance(value, Ref) else value
+                    for prepare, value in zip(statement.prepares, prepared, strict=True)
+                ]
+                cursor.execute(statement.sql, params)
+                pks.append(int(cursor.fetchone()[0] if returning else cursor.lastrowid))
         return pks
 
     def _insert_at_once(self, connection: BaseDatabaseWrapper) -> list[int]:
@@ -209,13 +221,8 @@ class RowBatch:
             for model, values in self._rows
         )
         reads = tuple(sql for sql, _ in self._reads)
-        sql, prepares = _batch_statement(shape, reads, connection)
-        params = [
-            prepare(value, connection)
-            for (_, values), row_prepares in zip(self._rows, prepares, strict=True)
-            for prepare, value in zip(row_prepares, values.values(), strict=True)
-            if not isinstance(value, Ref)
-        ]
+        sql = _batch_statement(shape, reads, connection)
+        params = [value for row in self._prepared for value in row if not isinstance(value, Ref)]
         for _, read_params in self._reads:
             params.extend(read_params)
         with connection.cursor() as cursor:
@@ -230,21 +237,16 @@ class RowBatch:
 
 
 _Shape = tuple[tuple[type[models.Model], tuple[str, ...], tuple[int | None, ...]], ...]
-_batches: dict[
-    tuple[_Shape, tuple[str, ...], str], tuple[str, tuple[tuple[Prepare, ...], ...]]
-] = {}
+_batches: dict[tuple[_Shape, tuple[str, ...], str], str] = {}
 
 
-def _batch_statement(
-    shape: _Shape, reads: tuple[str, ...], connection: BaseDatabaseWrapper
-) -> tuple[str, tuple[tuple[Prepare, ...], ...]]:
+def _batch_statement(shape: _Shape, reads: tuple[str, ...], connection: BaseDatabaseWrapper) -> str:
     cache_key = (shape, reads, connection.vendor)
     made = _batches.get(cache_key)
     if made is not None:
         return made
     quote = connection.ops.quote_name
     parts = []
-    prepares = []
     for index, (model, attnames, refs) in enumerate(shape):
         fields = _fields(model, attnames)
         placeholders = [
@@ -256,7 +258,6 @@ def _batch_statement(
             f"({', '.join(quote(str(field.column)) for field in fields)}) "
             f"VALUES ({', '.join(placeholders)}) RETURNING {quote(_pk_column(model))})"
         )
-        prepares.append(tuple(preparer(field) for field in fields))
     parts.extend(f"q{index} AS ({read})" for index, read in enumerate(reads))
     outputs = [
         f"(SELECT {quote(_pk_column(model))} FROM r{index})"  # noqa: S608  # names from the models
@@ -266,7 +267,7 @@ def _batch_statement(
         f"(SELECT coalesce(json_agg(q{index}), '[]'::json) FROM q{index})"  # noqa: S608
         for index in range(len(reads))
     )
-    made = (f"WITH {', '.join(parts)} SELECT {', '.join(outputs)}", tuple(prepares))
+    made = f"WITH {', '.join(parts)} SELECT {', '.join(outputs)}"
     _batches[cache_key] = made
     return made
 

@@ -159,3 +159,29 @@ def test_a_batch_read_sees_the_database_as_it_was_before_the_batch_rows():
     (pk,) = batch.insert()
     assert batch.results[read.index] == [(existing.pk, "Amina")]
     assert Person.objects.filter(family_name="Begum").count() == 2 and pk != existing.pk
+
+
+@pytest.mark.django_db
+def test_a_batch_row_is_prepared_when_added_so_bad_values_fail_before_any_write(
+    django_assert_num_queries,
+):
+    now = timezone.now()
+    new = Person(
+        given_name="Amina",
+        family_name="Begum",
+        date_of_birth=dt.date(1950, 1, 1),
+        search_given_name="amina",
+        search_family_name="begum",
+        created_at=now,
+        updated_at=now,
+    )
+    batch = RowBatch()
+    with django_assert_num_queries(0), pytest.raises(ValidationError):
+        batch.add(Person, {**row_values(new), "uuid": "not a uuid"})
+    values = row_values(new)
+    batch.add(Person, values)
+    values["given_name"] = "Changed after adding"  # the batch keeps what it was given
+    (pk,) = batch.insert()
+    stored = Person.objects.get(pk=pk)
+    assert (stored.given_name, stored.uuid) == ("Amina", new.uuid)
+    assert Person.objects.count() == 1
