@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -69,8 +71,15 @@ def test_extract_download_is_pseudonymised(world, report_data, client_for):
     text = response.content.decode()
     assert text.splitlines()[0].startswith("person_pseudonym,")
     assert len(text.splitlines()) == 10
+    # No name as a word of any field (a family name such as "North" may be part of a
+    # service's name, "Northside Wellbeing Service", which the extract does carry).
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    words = {word for cell in cells for word in re.findall(r"[\w'-]+", cell)}
     for episode in report_data.episodes:
-        assert episode.person.family_name not in text
+        person = episode.person
+        assert person.family_name not in words
+        assert person.given_name not in words
+        assert f"{person.given_name} {person.family_name}" not in text
 
 
 def test_baseline_upload(world, client_for):
