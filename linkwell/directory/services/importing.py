@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import queue
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, connection, models, transaction
@@ -334,21 +336,23 @@ class _Importer:
         self.report.problems.append((where, reason))
 
     def run_batch(self, records: list[Record]) -> None:
+        self.write_batch([_prepare(record, i) for i, record in enumerate(records)])
+
+    def write_batch(self, prepared: list[tuple[str, _Flat | str]]) -> None:
+        """Write a batch of records already flattened (``_prepare``), reporting the problems."""
         flats: list[_Flat] = []
-        for i, record in enumerate(records):
-            try:
-                flat = _flatten_record(record, i)
-            except FieldProblem as exc:
-                self.problem(record.where, str(exc))
+        for where, flat in prepared:
+            if isinstance(flat, str):
+                self.problem(where, flat)
                 continue
             if flat.top_id is not None:
                 key = (flat.top_table, flat.top_id)
                 if key in self.seen_top:
                     self.report.warnings.append(
-                        f"{record.where}: {flat.top_table} {flat.top_id} appeared before at "
+                        f"{where}: {flat.top_table} {flat.top_id} appeared before at "
                         f"{self.seen_top[key]}; the later record replaces it"
                     )
-                self.seen_top[key] = record.where
+                self.seen_top[key] = where
             flats.append(flat)
         flats = self._check_references(flats)
         if not flats:
@@ -697,6 +701,83 @@ def _young_collections_only() -> Iterator[Callable[[], None]]:
         gc.enable()
 
 
+def _prepare(record: Record, index: int) -> tuple[str, _Flat | str]:
+    """(where, the record flattened into rows, or why it cannot be)."""
+    try:
+        return record.where, _flatten_record(record, index)
+    except FieldProblem as exc:
+        return record.where, str(exc)
+
+
+def _prepared(
+    records: Iterator[Record], size: int
+) -> Iterator[tuple[int, list[tuple[str, _Flat | str]]]]:
+    """Batches of ``size`` records as (how many, each one _prepare'd), flattened as they are read
+    so that a batch holds rows rather than the records' parsed JSON."""
+    batch: list[tuple[str, _Flat | str]] = []
+    for record in records:
+        batch.append(_prepare(record, len(batch)))
+        if len(batch) >= size:
+            yield len(batch), batch
+            batch = []
+    if batch:
+        yield len(batch), batch
+
+
+_T = TypeVar("_T")
+
+
+def _made_ahead(items: Iterator[_T], name: str) -> Iterator[_T]:
+    """The items of ``items``, the next one made in another thread while the caller works on
+    this one.
+
+    An import reads and checks records (Python) and writes them (mostly the database's own
+    work: SQLite's C code, which runs without Python's lock, or the PostgreSQL server), so on
+    two cores reading the next batch while writing this one shortens it. The thread only reads
+    and flattens, never the database. An exception in it is raised here, in order, after the
+    items made before it; when the caller stops early, the thread is told to stop and joined.
+    """
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(outcome: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(outcome, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not hand((True, item)):
+                    return
+            hand((False, None))
+        except BaseException as exc:  # raised again in the caller's thread
+            hand((False, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=make, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            made, value = ready.get()
+            if made:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _batched(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in records:
@@ -728,12 +809,13 @@ def hsds_import(
     started = time.perf_counter()
 
     def load(after_batch: Callable[[], None]) -> None:
-        for batch in _batched(read_source(source, table=table), batch_size):
-            report.records += len(batch)
-            importer.run_batch(batch)
+        batches = _prepared(read_source(source, table=table), batch_size)
+        for count, prepared in _made_ahead(batches, name="hsds-import-reader"):
+            report.records += count
+            importer.write_batch(prepared)
             if on_progress:
-                on_progress(len(batch))
-            batch.clear()  # the records go now, before the collection
+                on_progress(count)
+            prepared.clear()  # the rows go now, before the collection
             after_batch()
         if atomic and report.problems:
             raise ImportAborted
