@@ -15,7 +15,9 @@ What it does, in one run:
    POST /api/v1/referrals (bearer token, a new Idempotency-Key each time, a new person each time,
    so the duplicate check runs against the 100,000), then GET /api/v1/me again; each phase runs
    for a fixed time. The trivial figure is the mean of its two phases, so a change in the
-   machine's background load during the run is not counted for or against intake;
+   machine's background load during the run is not counted for or against intake. Each phase's
+   CPU time per request is read from /proc: gunicorn's processes, the client threads (this
+   process) and the whole machine, with the share of the phase the machine was idle;
 4. times people.selectors.person_find_duplicates in-process over 1,000 lookups, half of them
    for people already on the register (with a slip in the name), half for new people;
 5. measures the CPU time per request of both endpoints in-process (Django's test client, the
@@ -259,6 +261,9 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: dict[int | str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # CPU seconds over the phase (cpu_snapshot): gunicorn's processes, this process (the client
+    # threads), the whole machine busy and idle; None where /proc cannot be read.
+    cpu: tuple[float, float, float, float] | None = None
 
     @property
     def ok(self) -> int:
@@ -312,8 +317,44 @@ def referral_body(rng: random.Random) -> bytes:
     return json.dumps(payload).encode()
 
 
+def _process_cpu(stat: str) -> float:
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_snapshot(server_pid: int | None) -> tuple[float, float, float, float] | None:
+    """CPU seconds used so far by the gunicorn master ``server_pid`` and its workers, by this
+    process, and by the whole machine (busy, idle including I/O wait), from /proc; None where
+    /proc cannot be read. A worker that exits during a phase takes its CPU time with it."""
+    try:
+        server = 0.0
+        if server_pid is not None:
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                if int(entry) == server_pid or int(stat.rsplit(")", 1)[1].split()[1]) == server_pid:
+                    server += _process_cpu(stat)
+        own = _process_cpu(Path("/proc/self/stat").read_text())
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = (ticks[3] + ticks[4]) / tick  # idle + iowait
+    return server, own, sum(ticks[:8]) / tick - idle, idle
+
+
 def run_phase(
-    name: str, port: int, clients: int, seconds: float, make: object, expect: set[int]
+    name: str,
+    port: int,
+    clients: int,
+    seconds: float,
+    make: object,
+    expect: set[int],
+    server_pid: int | None = None,
 ) -> Phase:
     phase = Phase(name)
     lock = threading.Lock()
@@ -336,12 +377,19 @@ def run_phase(
                     phase.errors[status] = phase.errors.get(status, 0) + 1
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    cpu_before = cpu_snapshot(server_pid)
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     phase.seconds = time.perf_counter() - started
+    cpu_after = cpu_snapshot(server_pid)
+    if cpu_before is not None and cpu_after is not None:
+        server_s, client_s, busy_s, idle_s = (
+            b - a for a, b in zip(cpu_before, cpu_after, strict=True)
+        )
+        phase.cpu = (server_s, client_s, busy_s, idle_s)
     return phase
 
 
@@ -570,9 +618,12 @@ def main() -> None:
         run_phase("warm-up", port, args.clients, 2, trivial, {200})
         run_phase("warm-up", port, args.clients, 2, intake, {201})
         print(f"Measuring: {args.clients} clients, {args.seconds:g} s per phase...", flush=True)
-        me_1 = run_phase("GET /api/v1/me", port, args.clients, args.seconds, trivial, {200})
-        post = run_phase("POST /api/v1/referrals", port, args.clients, args.seconds, intake, {201})
-        me_2 = run_phase("GET /api/v1/me", port, args.clients, args.seconds, trivial, {200})
+        pid = server.pid
+        me_1 = run_phase("GET /api/v1/me", port, args.clients, args.seconds, trivial, {200}, pid)
+        post = run_phase(
+            "POST /api/v1/referrals", port, args.clients, args.seconds, intake, {201}, pid
+        )
+        me_2 = run_phase("GET /api/v1/me", port, args.clients, args.seconds, trivial, {200}, pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -617,6 +668,22 @@ def main() -> None:
         if phase.errors:
             print(f"  {'':<28}errors by status: {phase.errors}")
     print()
+    cpus = [(phase, phase.cpu) for phase in (me_1, post, me_2) if phase.ok]
+    if len(cpus) == 3 and all(cpu is not None for _, cpu in cpus):
+        # Where each request's machine time went: gunicorn (master and workers), the client
+        # threads (this process: building and sending requests, reading responses), and the
+        # whole machine's busy time (the database server and everything else running included).
+        print(f"  {'CPU ms per request':<28}{'gunicorn':>10}{'client':>8}{'machine':>9}{'idle':>7}")
+        for phase, cpu in cpus:
+            if cpu is None:
+                continue
+            server_s, client_s, busy_s, idle_s = cpu
+            idle = idle_s / (busy_s + idle_s) * 100 if busy_s + idle_s else 0.0
+            print(
+                f"  {phase.name:<28}{server_s / phase.ok * 1000:>10.2f}"
+                f"{client_s / phase.ok * 1000:>8.2f}{busy_s / phase.ok * 1000:>9.2f}{idle:>6.0f}%"
+            )
+        print()
     verdict = "met" if ratio >= 0.5 else "MISSED"
     print(f"  intake / trivial req/s        {ratio:.2f}   (target >= 0.5: {verdict})")
     verdict = "met" if dup_p95 < 20 else "MISSED"
