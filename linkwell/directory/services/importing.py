@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import queue
-import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -22,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, connection, models, transaction
@@ -724,60 +722,6 @@ def _prepared(
         yield len(batch), batch
 
 
-_T = TypeVar("_T")
-
-
-def _made_ahead(items: Iterator[_T], name: str) -> Iterator[_T]:
-    """The items of ``items``, the next one made in another thread while the caller works on
-    this one.
-
-    An import reads and checks records (Python) and writes them (mostly the database's own
-    work: SQLite's C code, which runs without Python's lock, or the PostgreSQL server), so on
-    two cores reading the next batch while writing this one shortens it. The thread only reads
-    and flattens, never the database. An exception in it is raised here, in order, after the
-    items made before it; when the caller stops early, the thread is told to stop and joined.
-    """
-    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand(outcome: tuple[bool, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(outcome, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def make() -> None:
-        try:
-            for item in items:
-                if not hand((True, item)):
-                    return
-            hand((False, None))
-        except BaseException as exc:  # raised again in the caller's thread
-            hand((False, exc))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    thread = threading.Thread(target=make, name=name, daemon=True)
-    thread.start()
-    try:
-        while True:
-            made, value = ready.get()
-            if made:
-                yield value
-            elif value is None:
-                return
-            else:
-                raise value
-    finally:
-        stop.set()
-        thread.join()
-
-
 def _batched(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in records:
@@ -809,8 +753,7 @@ def hsds_import(
     started = time.perf_counter()
 
     def load(after_batch: Callable[[], None]) -> None:
-        batches = _prepared(read_source(source, table=table), batch_size)
-        for count, prepared in _made_ahead(batches, name="hsds-import-reader"):
+        for count, prepared in _prepared(read_source(source, table=table), batch_size):
             report.records += count
             importer.write_batch(prepared)
             if on_progress:
