@@ -85,7 +85,7 @@ class SearchBackend(Protocol):
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-EPOCH = dt.datetime(1970, 1, 1)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _prefix_cover(prefix: str, low: int, high: int) -> list[str]:
@@ -163,18 +163,12 @@ class Fts5Backend:
     def _count_match(cls, query: str, facts: CountFacts) -> str | None:
         """The count index's MATCH for the text and facts, or None when a fact cannot be put
         to it (a code it could not hold, an age beyond its range)."""
-        codes = [("needs", facts.needs), ("modes", facts.modes)]
         singles = [("cost", facts.cost), ("access", facts.access)]
-        for _, values in codes:
-            if not all(cls._CODE.fullmatch(v) for v in values):
-                return None
-        for _, value in singles:
-            if value is not None and not cls._CODE.fullmatch(value):
-                return None
-        age = facts.age
-        if age is not None and (isinstance(age, bool) or not isinstance(age, int)):
+        codes = [*facts.needs, *facts.modes, *(v for _, v in singles if v is not None)]
+        if not all(cls._CODE.fullmatch(code) for code in codes):
             return None
-        if age is not None and not 0 <= age <= 255:
+        age = facts.age
+        if age is not None and (type(age) is not int or not 0 <= age <= 255):
             return None
 
         def token(kind: str, code: str) -> str:
@@ -210,13 +204,7 @@ class Fts5Backend:
             # Verified in a week after the cutoff's next one: visible. In the three weeks
             # around the cutoff (a margin for the database's rounding of the day), the
             # verification time is read and compared exactly; before them, hidden.
-            week = (
-                math.floor(
-                    (facts.cutoff.astimezone(dt.UTC).replace(tzinfo=None) - EPOCH).total_seconds()
-                    / 86400
-                )
-                // 7
-            )
+            week = (facts.cutoff - EPOCH) // dt.timedelta(weeks=1)  # days since 1970 // 7
             near, after = week << self.SHIFT, (week + 3) << self.SHIFT
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s AND {table}.rowid >= %s "  # noqa: S608

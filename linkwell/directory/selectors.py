@@ -39,6 +39,16 @@ def hide_after_days() -> int:
     return int(str(settings.LINKWELL.get("DIRECTORY_HIDE_AFTER_DAYS", 365)))
 
 
+def visible_since(now: dt.datetime) -> dt.datetime:
+    """The oldest verification the public may see at ``now``."""
+    return now - dt.timedelta(days=hide_after_days())
+
+
+def _access(self_referral: bool) -> str:
+    """The profile's access a self-referral filter asks for."""
+    return "self_referral" if self_referral else "referral_needed"
+
+
 @dataclass(frozen=True)
 class ServiceFilters:
     needs: tuple[str, ...] = ()  # needs domain codes: a service meeting any of them
@@ -76,7 +86,7 @@ def _candidates(
 ) -> QuerySet[Service]:
     qs = Service.objects.all()
     if not include_hidden:
-        cutoff = now - dt.timedelta(days=hide_after_days())
+        cutoff = visible_since(now)
         qs = qs.filter(status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
     # Correlated EXISTS through the (service, value) unique indexes: search tests each text
     # match against the filters, and a probe per match is cheaper than building the whole set.
@@ -105,9 +115,7 @@ def _candidates(
             )
         )
     if filters.self_referral is not None:
-        qs = qs.filter(
-            profile__access="self_referral" if filters.self_referral else "referral_needed"
-        )
+        qs = qs.filter(profile__access=_access(filters.self_referral))
     day = None
     if filters.open_now:
         local = now.astimezone(LONDON)
@@ -150,7 +158,7 @@ def _document_where(
     parts: list[str] = []
     params: list[object] = []
     if not include_hidden:
-        cutoff = now - dt.timedelta(days=hide_after_days())
+        cutoff = visible_since(now)
         marks = ", ".join(["%s"] * len(PUBLIC_STATUSES))
         parts.append(f"d.status IN ({marks}) AND d.verified_at >= %s")
         params += [*PUBLIC_STATUSES, connection.ops.adapt_datetimefield_value(cutoff)]
@@ -165,7 +173,7 @@ def _document_where(
         params += [filters.age, filters.age]
     if filters.self_referral is not None:
         parts.append("d.access = %s")
-        params.append("self_referral" if filters.self_referral else "referral_needed")
+        params.append(_access(filters.self_referral))
     # Needs and modes: any of the codes among the document's tokens (kept in step with the
     # needs and modes tables by triggers, migration 0008).
     for column, codes in (("d.needs", filters.needs), ("d.modes", filters.delivery_modes)):
@@ -202,15 +210,9 @@ def _count_facts(
     if filters.language or filters.open_now or filters.open_on is not None:
         return None
     return CountFacts(
-        cutoff=None if include_hidden else now - dt.timedelta(days=hide_after_days()),
+        cutoff=None if include_hidden else visible_since(now),
         cost=filters.cost or None,
-        access=(
-            None
-            if filters.self_referral is None
-            else "self_referral"
-            if filters.self_referral
-            else "referral_needed"
-        ),
+        access=None if filters.self_referral is None else _access(filters.self_referral),
         needs=tuple(filters.needs),
         modes=tuple(filters.delivery_modes),
         age=filters.age,
@@ -308,7 +310,7 @@ def service_get_public(*, service_id: uuid.UUID | str) -> Service:
     """A service as the public may see it; NotFound when hidden (status or out of date)."""
     from linkwell.common.errors import NotFound
 
-    cutoff = timezone.now() - dt.timedelta(days=hide_after_days())
+    cutoff = visible_since(timezone.now())
     service = (
         Service.objects.select_related("organization", "profile")
         .filter(id=service_id, status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
@@ -321,7 +323,7 @@ def service_get_public(*, service_id: uuid.UUID | str) -> Service:
 
 def services_visible(*, now: dt.datetime | None = None) -> QuerySet[Service]:
     """Services the public may see: a public status and verified within the hide period."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=hide_after_days())
+    cutoff = visible_since(now or timezone.now())
     return Service.objects.filter(status__in=PUBLIC_STATUSES, profile__verified_at__gte=cutoff)
 
 
@@ -354,12 +356,8 @@ def hsds_service_page(
         qs = qs.filter(linkwell_updated_at__gte=modified_after)
     if search.strip():
         sql, params = _correlated(qs)
-        only_visibility = (taxonomy_term_id, taxonomy_id, organization_id, modified_after) == (
-            None,
-            None,
-            None,
-            None,
-        )
+        others = (taxonomy_term_id, taxonomy_id, organization_id, modified_after)
+        only_visibility = all(value is None for value in others)
         total, ranked = backend().rank(
             query=search,
             candidates_sql=sql,

@@ -27,7 +27,6 @@ from linkwell.audit.services import audit_batch, audit_head_read, audit_row, aud
 from linkwell.common.errors import Conflict
 from linkwell.common.rows import Read, Ref, RowBatch, row_values
 from linkwell.common.statuses import TaskStatus
-from linkwell.people.models import ConsentMethod, ConsentPurpose
 from linkwell.people.services import (
     ConsentInBatch,
     PersonInBatch,
@@ -37,10 +36,16 @@ from linkwell.people.services import (
     person_batch_written,
 )
 
-from ..models import IdempotencyRecord, Referral, ReferralSource, ReferralStatusChange
+from ..models import IdempotencyRecord, Referral, ReferralStatusChange
 from ..references import generate_reference
 from ._common import API_FIELDS
-from .intake import _alert_risk, _created_detail, _PreparedReferral, _referral_prepare
+from .intake import (
+    _alert_risk,
+    _created_detail,
+    _PreparedReferral,
+    _referral_prepare,
+    _support_consent,
+)
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:
@@ -193,17 +198,7 @@ def _referral_writes(
     batch = RowBatch()
     added = person_batch_add(new=new_person, now=now, batch=batch)
     consent = consent_batch_add(
-        person=added,
-        purpose=ConsentPurpose.SUPPORT,
-        given=True,
-        actor=actor,
-        method=(
-            ConsentMethod.ONLINE
-            if referral.source == ReferralSource.SELF
-            else ConsentMethod.REFERRER
-        ),
-        note=f"Agreed to be referred and contacted (referral {referral.reference}).",
-        batch=batch,
+        person=added, actor=actor, batch=batch, **_support_consent(referral)
     )
     referral.status_changed_at = now
     referral.created_at = referral.updated_at = now

@@ -256,18 +256,7 @@ def _referral_write(prepared: _PreparedReferral, *, actor: Any) -> Referral:
         person = prepared.person
     else:
         raise ValueError("A prepared referral has a person on the register or a new person.")
-    consent_record(
-        person=person,
-        purpose=ConsentPurpose.SUPPORT,
-        given=True,
-        actor=actor,
-        method=(
-            ConsentMethod.ONLINE
-            if referral.source == ReferralSource.SELF
-            else ConsentMethod.REFERRER
-        ),
-        note=f"Agreed to be referred and contacted (referral {referral.reference}).",
-    )
+    consent_record(person=person, actor=actor, **_support_consent(referral))
 
     now = timezone.now()
     referral.person = person
@@ -284,6 +273,20 @@ def _referral_write(prepared: _PreparedReferral, *, actor: Any) -> Referral:
     if referral.risk_of_harm or referral.safeguarding_concern:
         _alert_risk(referral)
     return referral
+
+
+def _support_consent(referral: Referral) -> dict[str, Any]:
+    """The consent to support a referral records for its person, however it was written."""
+    return {
+        "purpose": ConsentPurpose.SUPPORT,
+        "given": True,
+        "method": (
+            ConsentMethod.ONLINE
+            if referral.source == ReferralSource.SELF
+            else ConsentMethod.REFERRER
+        ),
+        "note": f"Agreed to be referred and contacted (referral {referral.reference}).",
+    }
 
 
 def _created_detail(referral: Referral, prepared: _PreparedReferral) -> dict[str, Any]:
