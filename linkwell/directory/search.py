@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import math
 import re
+import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Protocol
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -131,7 +132,24 @@ class Fts5Backend:
     candidate filter; when too few pass, every filtered match is ranked. The total is a separate
     count, which needs no ranking: from the count index (migration 0010) when the filters are
     ones it holds (``CountFacts``), else by testing each match's document.
+
+    bm25 is what a ranked search costs (about half a microsecond a match). When the count index
+    holds the filters and they leave a small share of the directory, the matches that pass them
+    are taken from the count index first and only those are ranked, with their count, in one
+    statement (``_rank_filtered``); it reads the count index's matches once more than the count
+    alone does, so for filters that pass most services the window over every match is cheaper.
+    The share is estimated per set of filters from the count index (``_share``) and kept a few
+    minutes. Both ways give the same page and total.
     """
+
+    # Rank only the filtered matches when the filters' estimated share of the directory is
+    # below this. Measured on 100,000 services: a third passing, 25.1 -> 19.8 ms (p50); all
+    # passing, 21.6 -> 26.5 ms.
+    NARROW_BELOW = 0.6
+    # The fewest best-ranked matches tested against the filters for a page.
+    WINDOW_ROWS = 200
+    SHARE_SECONDS = 300.0
+    _shares: ClassVar[dict[CountFacts, tuple[float, float]]] = {}
 
     SCORE = "bm25(directory_service_fts, 10.0, 1.0)"
     FROM = (
@@ -160,9 +178,10 @@ class Fts5Backend:
     _CODE = re.compile(r"[a-z0-9_]+")
 
     @classmethod
-    def _count_match(cls, query: str, facts: CountFacts) -> str | None:
-        """The count index's MATCH for the text and facts, or None when a fact cannot be put
-        to it (a code it could not hold, an age beyond its range)."""
+    def _fact_terms(cls, facts: CountFacts) -> tuple[list[str], list[str]] | None:
+        """The count index's terms for the facts: (all of these must match, none of these may
+        match), or None when a fact cannot be put to it (a code it could not hold, an age beyond
+        its range)."""
         singles = [("cost", facts.cost), ("access", facts.access)]
         codes = [*facts.needs, *facts.modes, *(v for _, v in singles if v is not None)]
         if not all(cls._CODE.fullmatch(code) for code in codes):
@@ -178,15 +197,75 @@ class Fts5Backend:
         for kind, values in (("need", facts.needs), ("mode", facts.modes)):
             if values:
                 must.append("(" + " OR ".join(token(kind, v) for v in values) + ")")
+        # Left out: a minimum (rounded up) above the age, or a maximum (rounded down, plus one)
+        # not above it.
+        fails = (
+            _prefix_cover("amn", age + 1, 256) + _prefix_cover("amx", 0, age)
+            if age is not None
+            else []
+        )
+        return must, fails
+
+    @classmethod
+    def _count_match(cls, query: str, facts: CountFacts) -> str | None:
+        """The count index's MATCH for the text and facts, or None when a fact cannot be put
+        to it."""
+        terms = cls._fact_terms(facts)
+        if terms is None:
+            return None
+        must, fails = terms
         match = f"text : ({cls._match(query)})"
         if must:
             match = f"{match} AND facts : ({' AND '.join(must)})"
-        if age is not None:
-            # Left out: a minimum (rounded up) above the age, or a maximum (rounded down, plus
-            # one) not above it.
-            fails = _prefix_cover("amn", age + 1, 256) + _prefix_cover("amx", 0, age)
+        if fails:
             match = f"({match}) NOT facts : ({' OR '.join(fails)})"
         return match
+
+    def _share(self, facts: CountFacts) -> float | None:
+        """An estimate of the share of the directory's documents the facts pass (visibility
+        aside: the text-only search counts with it too), or None when the count index cannot
+        take them. Counted from the count index, taking the facts as independent, and kept
+        ``SHARE_SECONDS``: it only chooses how to rank, never what is found."""
+        terms = self._fact_terms(facts)
+        if terms is None:
+            return None
+        must, fails = terms
+        if not must and not fails:
+            return 1.0
+        key = replace(facts, cutoff=None)
+        now = time.monotonic()
+        kept = self._shares.get(key)
+        if kept is not None and now - kept[1] < self.SHARE_SECONDS:
+            return kept[0]
+        table = self.COUNT_TABLE
+        count = f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM directory_servicesearchdocument")
+            documents = max(int(cursor.fetchone()[0]), 1)
+            share = 1.0
+            if must:
+                cursor.execute(count, (f"facts : ({' AND '.join(must)})",))
+                share *= int(cursor.fetchone()[0]) / documents
+            if fails:
+                cursor.execute(count, (f"facts : ({' OR '.join(fails)})",))
+                share *= max(0.0, 1 - int(cursor.fetchone()[0]) / documents)
+        if len(self._shares) >= 256:
+            self._shares.clear()
+        self._shares[key] = (share, now)
+        return share
+
+    def _visible_range(self, cutoff: dt.datetime) -> tuple[int, int, Any]:
+        """The count index's rowid bounds for the cutoff: below ``near`` hidden, from ``after``
+        visible, between them the verification time to compare (the database's value)."""
+        # Verified in a week after the cutoff's next one: visible. In the three weeks around
+        # the cutoff (a margin for the database's rounding of the day), the verification time
+        # is read and compared exactly; before them, hidden.
+        week = (cutoff - EPOCH) // dt.timedelta(weeks=1)  # days since 1970 // 7
+        return (
+            week << self.SHIFT,
+            (week + 3) << self.SHIFT,
+            connection.ops.adapt_datetimefield_value(cutoff),
+        )
 
     def _count_indexed(self, query: str, facts: CountFacts) -> int | None:
         """The count from the count index alone, or None when it cannot give it."""
@@ -201,24 +280,64 @@ class Fts5Backend:
                     (match,),
                 )
                 return int(cursor.fetchone()[0])
-            # Verified in a week after the cutoff's next one: visible. In the three weeks
-            # around the cutoff (a margin for the database's rounding of the day), the
-            # verification time is read and compared exactly; before them, hidden.
-            week = (facts.cutoff - EPOCH) // dt.timedelta(weeks=1)  # days since 1970 // 7
-            near, after = week << self.SHIFT, (week + 3) << self.SHIFT
+            near, after, cutoff = self._visible_range(facts.cutoff)
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s AND {table}.rowid >= %s "  # noqa: S608
                 f"AND ({table}.rowid >= %s OR (SELECT d.verified_at >= %s "
                 f"FROM directory_servicesearchdocument d WHERE d.id = ({table}.rowid & %s)))",
-                (
-                    match,
-                    near,
-                    after,
-                    connection.ops.adapt_datetimefield_value(facts.cutoff),
-                    (1 << self.SHIFT) - 1,
-                ),
+                (match, near, after, cutoff, (1 << self.SHIFT) - 1),
             )
             return int(cursor.fetchone()[0])
+
+    def _rank_filtered(
+        self,
+        query: str,
+        facts: CountFacts,
+        candidates_sql: str,
+        params: tuple[Any, ...],
+        limit: int,
+        offset: int,
+    ) -> tuple[int | None, list[tuple[Any, ...]] | None]:
+        """(the total, or None when the page came back empty; the page's rows) with only the
+        matches that pass the facts ranked: the count index's matches (visible or in the
+        margin weeks) are kept aside, bm25 is computed for the text matches among them, the
+        best window of those is tested exactly against the documents, and the total is
+        counted from the same matches."""
+        match = self._count_match(query, facts)
+        if match is None:
+            return None, None
+        table, mask = self.COUNT_TABLE, (1 << self.SHIFT) - 1
+        where, counted = f"{table} MATCH %s", ""
+        where_params: list[Any] = [match]
+        counted_params: list[Any] = []
+        if facts.cutoff is not None:
+            near, after, cutoff = self._visible_range(facts.cutoff)
+            where += f" AND {table}.rowid >= %s"
+            where_params.append(near)
+            counted = (
+                "WHERE r >= %s OR (SELECT d.verified_at >= %s "
+                "FROM directory_servicesearchdocument d WHERE d.id = (r & %s))"
+            )
+            counted_params = [after, cutoff, mask]
+        window = max(4 * (int(offset) + int(limit)), self.WINDOW_ROWS)
+        # The unary plus keeps the rowid test out of FTS5's hands: otherwise SQLite runs the
+        # MATCH once for each kept match instead of once.
+        sql = (
+            f"WITH f AS MATERIALIZED (SELECT {table}.rowid AS r FROM {table} WHERE {where}), "  # noqa: S608
+            f"w AS (SELECT directory_service_fts.rowid AS rid, {self.SCORE} AS score "
+            "FROM directory_service_fts WHERE directory_service_fts MATCH %s "
+            f"AND +directory_service_fts.rowid IN (SELECT r & %s FROM f) "
+            f"ORDER BY score, rid LIMIT {window}) "
+            f"SELECT d.service_id, w.score, (SELECT COUNT(*) FROM f {counted}) "
+            "FROM w JOIN directory_servicesearchdocument d ON d.id = w.rid "
+            f"WHERE ({candidates_sql}) ORDER BY w.score, w.rid" + _page(limit, offset)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*where_params, self._match(query), mask, *counted_params, *params))
+            rows = cursor.fetchall()
+        if not rows:
+            return None, []
+        return int(rows[0][-1]), [row[:-1] for row in rows]
 
     def rank(
         self,
@@ -241,28 +360,40 @@ class Fts5Backend:
             )
             with connection.cursor() as cursor:
                 cursor.execute(sql, (match, *params))
-                rows = cursor.fetchall()
-            return len(rows), [(uuid.UUID(str(sid)), -float(score)) for sid, score in rows]
-        counted = self._count_indexed(query, facts) if facts is not None else None
+                everything = cursor.fetchall()
+            return len(everything), [
+                (uuid.UUID(str(sid)), -float(score)) for sid, score in everything
+            ]
+        rows: list[tuple[Any, ...]] | None = None
+        counted = None
+        if facts is not None:
+            share = self._share(facts)
+            if share is not None and share < self.NARROW_BELOW:
+                counted, rows = self._rank_filtered(
+                    query, facts, candidates_sql, params, int(limit), int(offset)
+                )
+            if counted is None:
+                counted = self._count_indexed(query, facts)
         total = counted if counted is not None else self._count(query, candidates_sql, params)
         wanted = min(int(offset) + int(limit), total)
         if wanted <= int(offset):
             return total, []
         # Most matches pass the filters (visibility, a few facts): a window of four times the
         # rows wanted usually holds the page. When it does not, rank every filtered match.
-        window = max(4 * wanted, 200)
+        window = max(4 * wanted, self.WINDOW_ROWS)
         with connection.cursor() as cursor:
-            cursor.execute(
-                self.WINDOW.format(
-                    score=self.SCORE,
-                    window=window,
-                    candidates=candidates_sql,
-                    limit=int(limit),
-                    offset=int(offset),
-                ),
-                (match, *params),
-            )
-            rows = cursor.fetchall()
+            if rows is None:
+                cursor.execute(
+                    self.WINDOW.format(
+                        score=self.SCORE,
+                        window=window,
+                        candidates=candidates_sql,
+                        limit=int(limit),
+                        offset=int(offset),
+                    ),
+                    (match, *params),
+                )
+                rows = cursor.fetchall()
             if offset + len(rows) < wanted:
                 cursor.execute(
                     f"SELECT d.service_id, {self.SCORE} AS score "  # noqa: S608  # from the ORM

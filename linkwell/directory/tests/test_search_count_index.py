@@ -203,3 +203,105 @@ def test_the_hsds_api_search_counts_only_what_the_public_may_see():
     assert set(ids) < {service.id for service in visible}
     total, ids = hsds_service_page(search="debt", organization_id=visible[0].organization_id)
     assert (total, ids) == (1, [visible[0].id])
+
+
+@pytest.fixture
+def shares():
+    """Fts5Backend's estimates of the filters' shares, emptied before and after."""
+    Fts5Backend._shares.clear()
+    yield Fts5Backend._shares
+    Fts5Backend._shares.clear()
+
+
+def _ranked(monkeypatch, narrow_below, query, filters, include_hidden, now, limit, offset):
+    monkeypatch.setattr(Fts5Backend, "NARROW_BELOW", narrow_below)
+    sql, params = _document_where(filters, include_hidden, now)
+    return Fts5Backend().rank(
+        query=query,
+        candidates_sql=sql,
+        params=params,
+        limit=limit,
+        offset=offset,
+        facts=_count_facts(filters, include_hidden, now),
+    )
+
+
+def test_ranking_only_the_filtered_matches_gives_the_same_pages_and_totals(monkeypatch, shares):
+    """Whether the filtered matches are taken from the count index and ranked alone (any share
+    below 2) or every match is ranked and the best tested (no share below 0), each page, its
+    order, its scores and the total are the same: pages inside, at the end of and past the
+    matches, for every filter and both visibilities."""
+    monkeypatch.setattr(Fts5Backend, "WINDOW_ROWS", 0)  # windows of four pages, not all
+    rng = random.Random(11)
+    now = timezone.now()
+    _directory(rng, now)
+    queries = ["debt", "advice club", "walk", "c", "bank food carers", "zzz"]
+    pages = 0
+    for query in queries:
+        for filters in FILTERS:
+            for include_hidden in (False, True):
+                for limit, offset in ((5, 0), (5, 5), (20, 0), (3, 200)):
+                    args = (query, filters, include_hidden, now, limit, offset)
+                    alone = _ranked(monkeypatch, 2.0, *args)
+                    every = _ranked(monkeypatch, 0.0, *args)
+                    assert alone == every, args
+                    pages += bool(alone[1])
+    assert pages > 300, "the cases are not all empty"
+
+
+def test_the_margin_weeks_verification_is_compared_exactly_when_ranking_the_filtered(
+    monkeypatch, shares
+):
+    """A service verified a second either side of the cutoff is in the count index's margin:
+    ranked alone, the matches still leave it out or keep it to the second."""
+    from linkwell.directory.models import ServiceProfile
+
+    now = timezone.now()
+    cutoff = now - dt.timedelta(days=hide_after_days())
+    kept = make_service("Debt walking club kept", cost="free")
+    gone = make_service("Debt walking club gone", cost="free")
+    make_service("Debt walking club paid", cost="paid")
+    ServiceProfile.objects.filter(service=kept).update(verified_at=cutoff)
+    ServiceProfile.objects.filter(service=gone).update(verified_at=cutoff - dt.timedelta(seconds=1))
+    total, page = _ranked(
+        monkeypatch, 2.0, "debt walking", ServiceFilters(cost="free"), False, now, 20, 0
+    )
+    assert (total, [sid for sid, _ in page]) == (1, [kept.id])
+
+
+def test_the_filters_share_is_estimated_from_the_count_index_and_chooses_the_ranking(shares):
+    """A filter that a quarter of the directory passes is ranked among its matches alone (the
+    statement that keeps them aside); one that most pass ranks every match. The estimate is
+    kept, so a second search does not count again."""
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(12):
+        make_service(f"Debt advice {i}", cost="free" if i % 4 == 0 else "paid", minimum_age=None)
+    now = timezone.now()
+    backend = Fts5Backend()
+    free = _count_facts(ServiceFilters(cost="free"), False, now)
+    paid = _count_facts(ServiceFilters(cost="paid"), False, now)
+    adults = _count_facts(ServiceFilters(age=30), False, now)
+    assert backend._share(free) == pytest.approx(0.25)
+    assert backend._share(paid) == pytest.approx(0.75)
+    assert backend._share(adults) == pytest.approx(1.0)
+    assert backend._share(_count_facts(ServiceFilters(), False, now)) == 1.0
+
+    def statements(filters):
+        with CaptureQueriesContext(connection) as queries:
+            result = service_search(query="debt", filters=filters, now=now)
+        return result, [q["sql"] for q in queries.captured_queries]
+
+    result, sql = statements(ServiceFilters(cost="free"))
+    assert result.total == 3 and {hit.service.profile.cost for hit in result.hits} == {"free"}
+    assert any("MATERIALIZED" in s for s in sql)
+    result, sql = statements(ServiceFilters(cost="paid"))
+    assert result.total == 9 and {hit.service.profile.cost for hit in result.hits} == {"paid"}
+    assert not any("MATERIALIZED" in s for s in sql)
+    # Kept: the second search with the same filters counts no documents for the estimate.
+    shares.clear()
+    _, first = statements(ServiceFilters(cost="free"))
+    _, second = statements(ServiceFilters(cost="free"))
+    estimate = "SELECT COUNT(*) FROM directory_servicesearchdocument"
+    assert [s.startswith(estimate) for s in first].count(True) == 1
+    assert not any(s.startswith(estimate) for s in second)
