@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+import sqlite3
 import uuid
 import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -101,6 +102,11 @@ def _copy_into_temporary(
     return temporary
 
 
+# The most parameters upsert_rows binds to one SQLite statement of many rows (SQLite's own
+# limit, 32,766 by default since 3.32, may be lower).
+STATEMENT_PARAMS = 100_000
+
+
 def upsert_rows(
     model: type[models.Model],
     rows: Collection[dict[str, Any]],
@@ -117,7 +123,8 @@ def upsert_rows(
     Each row holds every name in ``attnames``. Columns the rows do not carry (Linkwell's own,
     e.g. ``edits_need_review``) get their model default on insert and are never overwritten.
     ``raw``: the values are in the database's own form already (read from it). ``keep_order``:
-    rows are inserted in the order given (it decides the ids an auto-increment key hands out).
+    rows are inserted in the order given (it decides the ids an auto-increment key hands out),
+    on SQLite many rows to a statement (see below).
     ``new``: the caller has just found none of the keys in the table, so the rows are plainly
     inserted (on PostgreSQL copied straight into the table, without the temporary table and its
     INSERT ... SELECT, which cost the server as much again). Should another writer add one of
@@ -169,25 +176,34 @@ def upsert_rows(
                     f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names
                     f"SELECT {', '.join(columns)} FROM {temporary} {conflict}"
                 )
+        elif keep_order:
+            # Many rows to a statement, in the order given. This is for the search documents,
+            # whose triggers write the full-text indexes: FTS5 writes its pending terms to disk
+            # at the start of every statement that changes it (SQLite 3.40), so one row per
+            # statement left a tiny index segment per row to be merged again and again (three
+            # times the work of the same rows in few statements).
+            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            per_statement = max(1, min(limit, STATEMENT_PARAMS) // len(columns))
+            row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            for start in range(0, len(values), per_statement):
+                chunk = values[start : start + per_statement]
+                cursor.execute(
+                    f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names
+                    f"VALUES {', '.join([row_marks] * len(chunk))} {conflict}",
+                    [v for value in chunk for v in value],
+                )
         else:
             # Python's sqlite3 module binds a None parameter through its adapter look-up (about
             # a microsecond each, and HSDS rows are mostly empty optional fields): the NULLs are
             # written into the statement instead, one statement per pattern of empty columns.
-            # With keep_order, only neighbouring rows of the same pattern share a statement.
-            runs: list[tuple[tuple[bool, ...], list[list[Any]]]] = []
             by_pattern: dict[tuple[bool, ...], list[list[Any]]] = {}
             for value in values:
                 pattern = tuple([v is None for v in value])
-                if keep_order:
-                    same = runs[-1][1] if runs and runs[-1][0] == pattern else None
-                else:
-                    same = by_pattern.get(pattern)
+                same = by_pattern.get(pattern)
                 if same is None:
-                    same = []
-                    runs.append((pattern, same))
-                    by_pattern[pattern] = same
+                    same = by_pattern[pattern] = []
                 same.append([v for v in value if v is not None] if True in pattern else value)
-            for pattern, params in runs:
+            for pattern, params in by_pattern.items():
                 marks = ", ".join("NULL" if empty else "%s" for empty in pattern)
                 cursor.executemany(
                     f"INSERT INTO {qn(table)} ({', '.join(columns)}) "  # noqa: S608  # model names

@@ -330,3 +330,28 @@ def test_a_file_that_stops_being_json_loads_the_batches_before_the_break(tmp_pat
     with pytest.raises(SourceError):
         hsds_import(source=str(path), batch_size=8, atomic=True)
     assert Organization.objects.count() + Service.objects.count() == 0
+
+
+def test_search_documents_many_to_a_statement_are_as_one_to_a_statement(tmp_path, monkeypatch):
+    """The search documents are written many rows to a statement on SQLite (the full-text
+    indexes then write their terms once per statement, not once per row): one, two or many rows
+    to a statement give the same directory, search results and scores, and the documents keep
+    the order of their services' ids, which breaks ties between equal scores."""
+    from linkwell.directory.services import bulk
+
+    runs = []
+    for params in (12, 30, bulk.STATEMENT_PARAMS):  # 12 columns: 1 row, 2 rows, all rows
+        monkeypatch.setattr(bulk, "STATEMENT_PARAMS", params)
+        _empty_directory()
+        path = tmp_path / "first.json"
+        path.write_text(json.dumps(_data(random.Random(21), 121)))
+        hsds_import(source=str(path))
+        ordered = [
+            str(sid)
+            for sid in ServiceSearchDocument.objects.order_by("id").values_list(
+                "service_id", flat=True
+            )
+        ]
+        assert len(ordered) == 121 and ordered == sorted(ordered)
+        runs.append((_import_all(tmp_path, batch_size=50), _snapshot()))
+    assert runs[0] == runs[1] == runs[2]
