@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from linkwell.directory.models import HSDS_MODELS, ServiceSearchDocument
 from linkwell.directory.selectors import Origin, ServiceFilters, service_search
@@ -355,3 +356,43 @@ def test_search_documents_many_to_a_statement_are_as_one_to_a_statement(tmp_path
         assert len(ordered) == 121 and ordered == sorted(ordered)
         runs.append((_import_all(tmp_path, batch_size=50), _snapshot()))
     assert runs[0] == runs[1] == runs[2]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's page cache and log")
+@pytest.mark.parametrize("atomic", [False, True])
+def test_an_import_sizes_sqlites_cache_and_log_for_itself_and_puts_them_back(tmp_path, atomic):
+    """While an import runs, SQLite's page cache is large and its log is copied into the database
+    seldom (a batch writes more than the default allows between copies); afterwards, and after
+    an import that fails, both are as they were."""
+    from linkwell.directory.services import importing
+
+    def pragmas() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache = int(cursor.fetchone()[0])
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cache, int(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:  # SQLite's defaults, whatever earlier tests left
+        cursor.execute("PRAGMA cache_size = -2000")
+        cursor.execute("PRAGMA wal_autocheckpoint = 1000")
+    before = pragmas()
+    assert before == (-2000, 1000)
+    during = []
+    path = tmp_path / "some.json"
+    path.write_text(json.dumps(_data(random.Random(4), 30)))
+    report = hsds_import(
+        source=str(path),
+        atomic=atomic,
+        batch_size=10,
+        on_progress=lambda n: during.append(pragmas()),
+    )
+    assert report.loaded == 50 and len(during) == 5
+    assert set(during) == {(-importing.IMPORT_CACHE_KIB, importing.IMPORT_WAL_PAGES)}
+    assert pragmas() == before
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "not an id", "name": "x"}]))
+    assert hsds_import(source=str(bad), atomic=atomic).problems
+    with pytest.raises(SourceError):
+        hsds_import(source=str(tmp_path / "missing.json"), atomic=atomic)
+    assert pragmas() == before
