@@ -147,7 +147,7 @@ class Fts5Backend:
     # passing, 21.6 -> 26.5 ms.
     NARROW_BELOW = 0.6
     # The fewest best-ranked matches tested against the filters for a page.
-    WINDOW_ROWS = 200
+    WINDOW_ROWS = 80
     SHARE_SECONDS = 300.0
     _shares: ClassVar[dict[CountFacts, tuple[float, float]]] = {}
 
