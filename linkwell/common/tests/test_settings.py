@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[3]
 REQUIRED = [
@@ -165,3 +166,16 @@ def test_the_installed_linkwell_script_is_the_same_entry_point(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "--since-id" in result.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's connection settings")
+def test_sqlite_connections_are_set_up_for_a_busy_directory_and_front_door():
+    """Every SQLite connection syncs at checkpoints only (WAL, synchronous NORMAL) and keeps a
+    32 MiB page cache: a search reads its page of documents and services from all over the
+    directory, and with SQLite's 2 MiB default each read went to the file again."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == -32768
