@@ -125,10 +125,17 @@ def insert_row(model: type[models.Model], values: dict[str, Any]) -> int:
         for prepare, value in zip(statement.prepares, values.values(), strict=True)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        if connection.features.can_return_columns_from_insert:
-            return int(cursor.fetchone()[0])
-        return int(cursor.lastrowid)
+        return _execute_insert(cursor, statement.sql, params, connection)
+
+
+def _execute_insert(
+    cursor: Any, sql: str, params: list[Any], connection: BaseDatabaseWrapper
+) -> int:
+    """Run an ``_insert_statement`` and return the new row's primary key."""
+    cursor.execute(sql, params)
+    if connection.features.can_return_columns_from_insert:
+        return int(cursor.fetchone()[0])
+    return int(cursor.lastrowid)
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,6 @@ class RowBatch:
         connection = default_connection()
         if connection.vendor == "postgresql":
             return self._insert_at_once(connection)
-        returning = connection.features.can_return_columns_from_insert
         pks: list[int] = []
         with connection.cursor() as cursor:
             for sql, params in self._reads:
@@ -204,8 +210,7 @@ class RowBatch:
                     prepare(pks[value.index], connection) if isinstance(value, Ref) else value
                     for prepare, value in zip(statement.prepares, prepared, strict=True)
                 ]
-                cursor.execute(statement.sql, params)
-                pks.append(int(cursor.fetchone()[0] if returning else cursor.lastrowid))
+                pks.append(_execute_insert(cursor, statement.sql, params, connection))
         return pks
 
     def _insert_at_once(self, connection: BaseDatabaseWrapper) -> list[int]:

@@ -221,14 +221,14 @@ class Fts5Backend:
             match = f"({match}) NOT facts : ({' OR '.join(fails)})"
         return match
 
-    def _share(self, facts: CountFacts) -> float | None:
+    def _share(self, facts: CountFacts) -> float:
         """An estimate of the share of the directory's documents the facts pass (visibility
-        aside: the text-only search counts with it too), or None when the count index cannot
-        take them. Counted from the count index, taking the facts as independent, and kept
+        aside: the text-only search counts with it too); 1.0 when the count index cannot take
+        them. Counted from the count index, taking the facts as independent, and kept
         ``SHARE_SECONDS``: it only chooses how to rank, never what is found."""
         terms = self._fact_terms(facts)
         if terms is None:
-            return None
+            return 1.0
         must, fails = terms
         if not must and not fails:
             return 1.0
@@ -292,33 +292,31 @@ class Fts5Backend:
     def _rank_filtered(
         self,
         query: str,
-        facts: CountFacts,
+        match: str,
+        cutoff: dt.datetime | None,
         candidates_sql: str,
         params: tuple[Any, ...],
         limit: int,
         offset: int,
-    ) -> tuple[int | None, list[tuple[Any, ...]] | None]:
+    ) -> tuple[int | None, list[tuple[Any, ...]]]:
         """(the total, or None when the page came back empty; the page's rows) with only the
-        matches that pass the facts ranked: the count index's matches (visible or in the
-        margin weeks) are kept aside, bm25 is computed for the text matches among them, the
-        best window of those is tested exactly against the documents, and the total is
-        counted from the same matches."""
-        match = self._count_match(query, facts)
-        if match is None:
-            return None, None
+        matches of the count index's ``match`` (``_count_match``) ranked: those matches
+        (visible or in the margin weeks around ``cutoff``) are kept aside, bm25 is computed for
+        the text matches among them, the best window of those is tested exactly against the
+        documents, and the total is counted from the same matches."""
         table, mask = self.COUNT_TABLE, (1 << self.SHIFT) - 1
         where, counted = f"{table} MATCH %s", ""
         where_params: list[Any] = [match]
         counted_params: list[Any] = []
-        if facts.cutoff is not None:
-            near, after, cutoff = self._visible_range(facts.cutoff)
+        if cutoff is not None:
+            near, after, moment = self._visible_range(cutoff)
             where += f" AND {table}.rowid >= %s"
             where_params.append(near)
             counted = (
                 "WHERE r >= %s OR (SELECT d.verified_at >= %s "
                 "FROM directory_servicesearchdocument d WHERE d.id = (r & %s))"
             )
-            counted_params = [after, cutoff, mask]
+            counted_params = [after, moment, mask]
         window = max(4 * (int(offset) + int(limit)), self.WINDOW_ROWS)
         # The unary plus keeps the rowid test out of FTS5's hands: otherwise SQLite runs the
         # MATCH once for each kept match instead of once.
@@ -367,10 +365,16 @@ class Fts5Backend:
         rows: list[tuple[Any, ...]] | None = None
         counted = None
         if facts is not None:
-            share = self._share(facts)
-            if share is not None and share < self.NARROW_BELOW:
+            count_match = self._count_match(query, facts)
+            if count_match is not None and self._share(facts) < self.NARROW_BELOW:
                 counted, rows = self._rank_filtered(
-                    query, facts, candidates_sql, params, int(limit), int(offset)
+                    query,
+                    count_match,
+                    facts.cutoff,
+                    candidates_sql,
+                    params,
+                    int(limit),
+                    int(offset),
                 )
             if counted is None:
                 counted = self._count_indexed(query, facts)

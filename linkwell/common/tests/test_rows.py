@@ -136,13 +136,10 @@ def test_a_row_names_every_column_and_refers_only_to_rows_before_it():
         batch.add(ReferralStatusChange, {"referral_id": Ref(0)})
 
 
-@pytest.mark.django_db
-def test_a_batch_read_sees_the_database_as_it_was_before_the_batch_rows():
-    existing = Person.objects.create(
-        given_name="Amina", family_name="Begum", date_of_birth=dt.date(1950, 1, 1)
-    )
+def _unsaved_amina() -> Person:
+    """A new person, every field filled as save() would, not yet in the database."""
     now = timezone.now()
-    new = Person(
+    return Person(
         given_name="Amina",
         family_name="Begum",
         date_of_birth=dt.date(1950, 1, 1),
@@ -151,6 +148,14 @@ def test_a_batch_read_sees_the_database_as_it_was_before_the_batch_rows():
         created_at=now,
         updated_at=now,
     )
+
+
+@pytest.mark.django_db
+def test_a_batch_read_sees_the_database_as_it_was_before_the_batch_rows():
+    existing = Person.objects.create(
+        given_name="Amina", family_name="Begum", date_of_birth=dt.date(1950, 1, 1)
+    )
+    new = _unsaved_amina()
     batch = RowBatch()
     read = batch.read(
         'SELECT "id", "given_name" FROM "people_person" WHERE "family_name" = %s', ["Begum"]
@@ -165,16 +170,7 @@ def test_a_batch_read_sees_the_database_as_it_was_before_the_batch_rows():
 def test_a_batch_row_is_prepared_when_added_so_bad_values_fail_before_any_write(
     django_assert_num_queries,
 ):
-    now = timezone.now()
-    new = Person(
-        given_name="Amina",
-        family_name="Begum",
-        date_of_birth=dt.date(1950, 1, 1),
-        search_given_name="amina",
-        search_family_name="begum",
-        created_at=now,
-        updated_at=now,
-    )
+    new = _unsaved_amina()
     batch = RowBatch()
     with django_assert_num_queries(0), pytest.raises(ValidationError):
         batch.add(Person, {**row_values(new), "uuid": "not a uuid"})

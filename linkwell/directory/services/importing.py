@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, connection, models, transaction
@@ -712,6 +712,9 @@ def _young_collections_only() -> Iterator[Callable[[], None]]:
         gc.enable()
 
 
+_T = TypeVar("_T")
+
+
 def _prepare(record: Record, index: int) -> tuple[str, _Flat | str]:
     """(where, the record flattened into rows, or why it cannot be)."""
     try:
@@ -720,25 +723,16 @@ def _prepare(record: Record, index: int) -> tuple[str, _Flat | str]:
         return record.where, str(exc)
 
 
-def _prepared(
-    records: Iterator[Record], size: int
-) -> Iterator[tuple[int, list[tuple[str, _Flat | str]]]]:
-    """Batches of ``size`` records as (how many, each one _prepare'd), flattened as they are read
-    so that a batch holds rows rather than the records' parsed JSON."""
-    batch: list[tuple[str, _Flat | str]] = []
-    for record in records:
-        batch.append(_prepare(record, len(batch)))
-        if len(batch) >= size:
-            yield len(batch), batch
-            batch = []
-    if batch:
-        yield len(batch), batch
+def _prepared(records: Iterator[Record], size: int) -> Iterator[list[tuple[str, _Flat | str]]]:
+    """Batches of ``size`` records, each one _prepare'd as it is read, so that a batch holds
+    rows rather than the records' parsed JSON."""
+    return _batched((_prepare(record, i % size) for i, record in enumerate(records)), size)
 
 
-def _batched(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
+def _batched(items: Iterator[_T], size: int) -> Iterator[list[_T]]:
+    batch: list[_T] = []
+    for item in items:
+        batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -766,11 +760,11 @@ def hsds_import(
     started = time.perf_counter()
 
     def load(after_batch: Callable[[], None]) -> None:
-        for count, prepared in _prepared(read_source(source, table=table), batch_size):
-            report.records += count
+        for prepared in _prepared(read_source(source, table=table), batch_size):
+            report.records += len(prepared)
             importer.write_batch(prepared)
             if on_progress:
-                on_progress(count)
+                on_progress(len(prepared))
             prepared.clear()  # the rows go now, before the collection
             after_batch()
         if atomic and report.problems:
