@@ -120,3 +120,35 @@ def _lift_audit_guard_for_transactional_flush(request):
         guard.install(connection)
     yield
     guard.remove(connection)
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_left_by_the_browser(request):
+    """Inside Playwright's sync API (the browser tests) the test's ORM calls get a database
+    connection that Django's connection handler no longer holds once Playwright has finished, so
+    nothing closes it: on PostgreSQL it stayed open to the end of the run, and the test database
+    could not be dropped. Connections this thread opened during the test and no longer in use
+    are closed when it ends (after the browser, which was set up after this fixture)."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    import threading
+
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    made = []
+    here = threading.get_ident()
+
+    def remember(sender, connection, **kwargs):
+        if threading.get_ident() == here:
+            made.append(connection)
+
+    connection_created.connect(remember, weak=False)
+    try:
+        yield
+    finally:
+        connection_created.disconnect(remember)
+        for wrapper in made:
+            if wrapper is not connections[wrapper.alias] and wrapper.connection is not None:
+                wrapper.close()
