@@ -10,6 +10,7 @@ Django's per-value conversions were most of that work.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -141,93 +142,169 @@ def _rows(sql: str, ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    """The search documents of these services as rows of COLUMNS, in the order of the ids,
+    read from the directory's tables."""
+    services = _rows(
+        "SELECT s.id, s.name, s.alternate_name, s.description, s.eligibility_description, "
+        "o.name, s.status, s.minimum_age, s.maximum_age, p.verified_at, p.cost, p.access "
+        "FROM directory_service s "
+        "LEFT JOIN directory_organization o ON o.id = s.organization_id "
+        "LEFT JOIN directory_serviceprofile p ON p.service_id = s.id "
+        "WHERE s.id IN {ids} ORDER BY s.id",
+        ids,
+    )
+    needs: dict[Any, list[str]] = defaultdict(list)
+    for sid, need in _rows(
+        "SELECT service_id, need FROM directory_serviceneed "
+        "WHERE service_id IN {ids} ORDER BY service_id, id",
+        ids,
+    ):
+        needs[sid].append(need)
+    modes: dict[Any, list[str]] = defaultdict(list)
+    for sid, mode in _rows(
+        "SELECT service_id, mode FROM directory_servicedeliverymode "
+        "WHERE service_id IN {ids} ORDER BY service_id, id",
+        ids,
+    ):
+        modes[sid].append(mode)
+    places: dict[Any, list[str]] = defaultdict(list)
+    by_location: dict[Any, list[Any]] = defaultdict(list)
+    for sid, lid, lname in _rows(
+        "SELECT sal.service_id, sal.location_id, l.name FROM directory_serviceatlocation sal "
+        "LEFT JOIN directory_location l ON l.id = sal.location_id "
+        "WHERE sal.service_id IN {ids} ORDER BY sal.service_id, sal.id",
+        ids,
+    ):
+        if lname:
+            places[sid].append(lname)
+        if lid:
+            by_location[lid].append(sid)
+    if by_location:
+        locations = [uuid.UUID(str(lid)) for lid in by_location]
+        for lid, city, region in _rows(
+            "SELECT location_id, city, region FROM directory_address "
+            "WHERE location_id IN {ids} ORDER BY location_id, id",
+            locations,
+        ):
+            for sid in by_location[lid]:
+                places[sid] += [p for p in (city, region) if p]
+    terms: dict[Any, list[str]] = defaultdict(list)
+    for link_id, term in _rows(
+        "SELECT a.link_id, t.name FROM directory_attribute a "
+        "JOIN directory_taxonomyterm t ON t.id = a.taxonomy_term_id "
+        "WHERE a.link_id IN {ids} ORDER BY a.link_id, a.id",
+        ids,
+    ):
+        terms[link_id].append(term)
+    docs = []
+    for sid, name, alternate, description, eligibility, org, *facts in services:
+        body = " ".join(
+            p
+            for p in (
+                description,
+                eligibility,
+                org,
+                " ".join(NEED_LABELS.get(n, n) for n in needs[sid]),
+                " ".join(terms[sid]),
+                " ".join(dict.fromkeys(places[sid])),
+            )
+            if p
+        )
+        docs.append(
+            (
+                sid,
+                " ".join(p for p in (name, alternate) if p),
+                body,
+                *facts,
+                tokens(needs[sid]),
+                tokens(modes[sid]),
+            )
+        )
+    return docs
+
+
+# PostgreSQL: documents_of's rows for a chunk of services (``%(ids)s``, an array), built and
+# written by the database in one statement: what the import's process would otherwise read back,
+# assemble and send again (100,000 new documents: 17-19 s -> 13-14 s of wall time, 19 -> 13 s
+# of CPU). Each part in documents_of's order; the places are the locations' names (in the order
+# of their service_at_location ids) then their addresses' cities and regions (by location id,
+# address id), each kept once where it first appears. ``%(labels)s`` is NEED_LABELS as JSON.
+_DOCUMENTS_SQL = f"""
+WITH ids AS (SELECT unnest(%(ids)s::uuid[]) AS id),
+needs AS (
+  SELECT x.service_id,
+    string_agg(coalesce(%(labels)s::jsonb ->> x.need, x.need), ' ' ORDER BY x.id) AS labels,
+    '|' || string_agg(x.need, '|' ORDER BY x.id) || '|' AS tokens
+  FROM directory_serviceneed x WHERE x.service_id IN (SELECT id FROM ids) GROUP BY x.service_id),
+modes AS (
+  SELECT x.service_id, '|' || string_agg(x.mode, '|' ORDER BY x.id) || '|' AS tokens
+  FROM directory_servicedeliverymode x WHERE x.service_id IN (SELECT id FROM ids)
+  GROUP BY x.service_id),
+terms AS (
+  SELECT a.link_id AS service_id, string_agg(t.name, ' ' ORDER BY a.id) AS names
+  FROM directory_attribute a JOIN directory_taxonomyterm t ON t.id = a.taxonomy_term_id
+  WHERE a.link_id IN (SELECT id FROM ids) GROUP BY a.link_id),
+sal AS (
+  SELECT id, service_id, location_id FROM directory_serviceatlocation
+  WHERE service_id IN (SELECT id FROM ids)),
+each_place AS (
+  SELECT sal.service_id, l.name AS place,
+    0 AS k1, sal.id AS k2, NULL::uuid AS k3, NULL::uuid AS k4, 0 AS k5
+  FROM sal JOIN directory_location l ON l.id = sal.location_id WHERE l.name <> ''
+  UNION ALL
+  SELECT sal.service_id, v.place, 1, NULL::uuid, a.location_id, a.id, v.i
+  FROM sal JOIN directory_address a ON a.location_id = sal.location_id
+  CROSS JOIN LATERAL (VALUES (1, a.city), (2, a.region)) v(i, place) WHERE v.place <> ''),
+ranked AS (
+  SELECT service_id, place,
+    row_number() OVER (PARTITION BY service_id ORDER BY k1, k2, k3, k4, k5) AS k
+  FROM each_place),
+places AS (
+  SELECT service_id, string_agg(place, ' ' ORDER BY k) AS names
+  FROM (SELECT service_id, place, min(k) AS k FROM ranked GROUP BY service_id, place) first
+  GROUP BY service_id)
+INSERT INTO {DOCUMENT} ({", ".join(COLUMNS)})
+SELECT s.id,
+  concat_ws(' ', nullif(s.name, ''), nullif(s.alternate_name, '')),
+  concat_ws(' ', nullif(s.description, ''), nullif(s.eligibility_description, ''),
+    nullif(o.name, ''), nullif(needs.labels, ''), nullif(terms.names, ''),
+    nullif(places.names, '')),
+  s.status, s.minimum_age, s.maximum_age, p.verified_at, p.cost, p.access,
+  coalesce(needs.tokens, ''), coalesce(modes.tokens, '')
+FROM directory_service s
+LEFT JOIN directory_organization o ON o.id = s.organization_id
+LEFT JOIN directory_serviceprofile p ON p.service_id = s.id
+LEFT JOIN needs ON needs.service_id = s.id
+LEFT JOIN modes ON modes.service_id = s.id
+LEFT JOIN terms ON terms.service_id = s.id
+LEFT JOIN places ON places.service_id = s.id
+WHERE s.id IN (SELECT id FROM ids)
+ORDER BY s.id
+ON CONFLICT (service_id) DO UPDATE SET
+  {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])}
+"""  # noqa: S608  # only this module's names go into it
+
+
 @transaction.atomic
 def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     """Rewrite the search documents of these services; returns how many were written.
 
     The name field holds the service's names (ranked higher); the body holds its description,
     eligibility, organisation, needs met, taxonomy terms and where it is. The document also
-    carries the facts searches filter on (see ServiceSearchDocument).
+    carries the facts searches filter on (see ServiceSearchDocument). ``documents_of`` says
+    what a document holds; on PostgreSQL the same is built by the database in one statement per
+    chunk (``_DOCUMENTS_SQL``), which the tests hold to ``documents_of``.
     """
     written = 0
     wanted = sorted(set(service_ids))
     for ids in _chunks(wanted):
-        services = _rows(
-            "SELECT s.id, s.name, s.alternate_name, s.description, s.eligibility_description, "
-            "o.name, s.status, s.minimum_age, s.maximum_age, p.verified_at, p.cost, p.access "
-            "FROM directory_service s "
-            "LEFT JOIN directory_organization o ON o.id = s.organization_id "
-            "LEFT JOIN directory_serviceprofile p ON p.service_id = s.id "
-            "WHERE s.id IN {ids} ORDER BY s.id",
-            ids,
-        )
-        needs: dict[Any, list[str]] = defaultdict(list)
-        for sid, need in _rows(
-            "SELECT service_id, need FROM directory_serviceneed "
-            "WHERE service_id IN {ids} ORDER BY service_id, id",
-            ids,
-        ):
-            needs[sid].append(need)
-        modes: dict[Any, list[str]] = defaultdict(list)
-        for sid, mode in _rows(
-            "SELECT service_id, mode FROM directory_servicedeliverymode "
-            "WHERE service_id IN {ids} ORDER BY service_id, id",
-            ids,
-        ):
-            modes[sid].append(mode)
-        places: dict[Any, list[str]] = defaultdict(list)
-        by_location: dict[Any, list[Any]] = defaultdict(list)
-        for sid, lid, lname in _rows(
-            "SELECT sal.service_id, sal.location_id, l.name FROM directory_serviceatlocation sal "
-            "LEFT JOIN directory_location l ON l.id = sal.location_id "
-            "WHERE sal.service_id IN {ids} ORDER BY sal.service_id, sal.id",
-            ids,
-        ):
-            if lname:
-                places[sid].append(lname)
-            if lid:
-                by_location[lid].append(sid)
-        if by_location:
-            locations = [uuid.UUID(str(lid)) for lid in by_location]
-            for lid, city, region in _rows(
-                "SELECT location_id, city, region FROM directory_address "
-                "WHERE location_id IN {ids} ORDER BY location_id, id",
-                locations,
-            ):
-                for sid in by_location[lid]:
-                    places[sid] += [p for p in (city, region) if p]
-        terms: dict[Any, list[str]] = defaultdict(list)
-        for link_id, term in _rows(
-            "SELECT a.link_id, t.name FROM directory_attribute a "
-            "JOIN directory_taxonomyterm t ON t.id = a.taxonomy_term_id "
-            "WHERE a.link_id IN {ids} ORDER BY a.link_id, a.id",
-            ids,
-        ):
-            terms[link_id].append(term)
-        docs = []
-        for sid, name, alternate, description, eligibility, org, *facts in services:
-            body = " ".join(
-                p
-                for p in (
-                    description,
-                    eligibility,
-                    org,
-                    " ".join(NEED_LABELS.get(n, n) for n in needs[sid]),
-                    " ".join(terms[sid]),
-                    " ".join(dict.fromkeys(places[sid])),
-                )
-                if p
-            )
-            docs.append(
-                (
-                    sid,
-                    " ".join(p for p in (name, alternate) if p),
-                    body,
-                    *facts,
-                    tokens(needs[sid]),
-                    tokens(modes[sid]),
-                )
-            )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_DOCUMENTS_SQL, {"ids": ids, "labels": json.dumps(NEED_LABELS)})
+                written += cursor.rowcount
+            continue
+        docs = documents_of(ids)
         # One bulk upsert for the chunk, in the order of the ids (on SQLite a document's id is
         # its FTS5 rowid, which breaks ties between equal scores); the database's full-text index
         # follows the rows. When none of the services has a document yet (a new directory), the

@@ -396,3 +396,95 @@ def test_an_import_sizes_sqlites_cache_and_log_for_itself_and_puts_them_back(tmp
     with pytest.raises(SourceError):
         hsds_import(source=str(tmp_path / "missing.json"), atomic=atomic)
     assert pragmas() == before
+
+
+def _documents() -> list[tuple]:
+    from linkwell.directory.services.indexing import COLUMNS
+
+    return [
+        tuple(row)
+        for row in ServiceSearchDocument.objects.order_by("service_id").values_list(*COLUMNS)
+    ]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's documents in SQL")
+def test_postgresql_builds_the_documents_that_documents_of_describes(tmp_path):
+    """On PostgreSQL the search documents are built by the database in one statement per chunk
+    of services; every document, new or rewritten, is the one documents_of reads and assembles:
+    names, body parts in order, need labels (a code without one as itself), taxonomy terms,
+    places each once in order of first appearance, facts and tokens."""
+    from linkwell.directory.models import (
+        Address,
+        Attribute,
+        Location,
+        Organization,
+        Service,
+        ServiceAtLocation,
+        ServiceDeliveryMode,
+        ServiceNeed,
+        ServiceProfile,
+        Taxonomy,
+        TaxonomyTerm,
+    )
+    from linkwell.directory.services import search_documents_rebuild
+    from linkwell.directory.services.indexing import documents_of
+
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(_data(random.Random(31), 150)))
+    hsds_import(source=str(path))
+    services = list(Service.objects.order_by("id"))
+    ids = [s.id for s in services]
+    assert len(_documents()) == 150
+    assert _documents() == [tuple(doc) for doc in documents_of(ids)]
+
+    rng = random.Random(32)
+    taxonomy = Taxonomy.objects.create(id=uuid.uuid4(), name="Local", description="Terms")
+    terms = [
+        TaxonomyTerm.objects.create(id=uuid.uuid4(), name=name, description=name, taxonomy="x")
+        for name in ("Debt counselling", "Peer support", "Cafe")
+    ]
+    assert taxonomy.id
+    for service in services[:40]:
+        for term in rng.sample(terms, k=rng.choice([1, 2, 3])):
+            Attribute.objects.create(
+                id=uuid.uuid4(), link_id=service.id, link_entity="service", taxonomy_term=term
+            )
+    for n, service in enumerate(services[40:80]):
+        # Two more places: one shared by two of its links, one with two addresses whose city
+        # repeats an earlier place, and a blank name and region left out.
+        shared = Location.objects.create(
+            id=uuid.uuid4(), location_type="physical", name="" if n % 3 == 0 else f"Hall {n}"
+        )
+        other = Location.objects.create(id=uuid.uuid4(), location_type="physical", name="Leeds")
+        for place in (shared, shared, other):
+            ServiceAtLocation.objects.create(id=uuid.uuid4(), service=service, location=place)
+        for city, region in (("Leeds", ""), (f"Town {n % 4}", "Otley"), ("Bradford", None)):
+            Address.objects.create(
+                id=uuid.uuid4(),
+                location=rng.choice([shared, other]),
+                address_1="2 Low Road",
+                city=city,
+                region=region,
+                state_province="West Yorkshire",
+                postal_code="LS2 2BB",
+                country="GB",
+                address_type="physical",
+            )
+    for service in services[80:90]:
+        service.alternate_name = "Also known as " + service.name
+        service.eligibility_description = "Adults living in Leeds"
+        service.organization = None
+        service.save()
+        ServiceProfile.objects.filter(service=service).delete()
+        ServiceNeed.objects.filter(service=service).delete()
+        ServiceDeliveryMode.objects.filter(service=service).delete()
+    for service in services[90:95]:
+        ServiceNeed.objects.create(service=service, need="not_a_known_need")
+    Organization.objects.filter(id=services[95].organization_id).update(name="")
+    search_documents_rebuild(service_ids=ids)
+    rebuilt = _documents()
+    assert rebuilt == [tuple(doc) for doc in documents_of(ids)]
+    bodies = {str(row[0]): row[2] for row in rebuilt}
+    assert "Debt counselling" in " ".join(bodies[str(s.id)] for s in services[:40])
+    assert all(bodies[str(s.id)].count("Leeds") == 1 for s in services[40:80])
+    assert "not_a_known_need" in bodies[str(services[90].id)]
