@@ -488,3 +488,39 @@ def test_postgresql_builds_the_documents_that_documents_of_describes(tmp_path):
     assert "Debt counselling" in " ".join(bodies[str(s.id)] for s in services[:40])
     assert all(bodies[str(s.id)].count("Leeds") == 1 for s in services[40:80])
     assert "not_a_known_need" in bodies[str(services[90].id)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's planner statistics")
+@pytest.mark.parametrize(("atomic", "services"), [(False, 61), (True, 73)])
+def test_a_large_import_builds_its_documents_with_the_directorys_statistics(
+    tmp_path, monkeypatch, atomic, services
+):
+    """The search documents of a large import are built by statements planned for the directory
+    as it now is: the tables they read have been analysed, with the rows of this import, before
+    the documents are built (an import into an empty directory would otherwise plan them for
+    empty tables). PostgreSQL keeps a table's statistics when the test's transaction is rolled
+    back, so each case imports its own number of services."""
+    from linkwell.directory.services import importing
+
+    monkeypatch.setattr(importing, "ANALYZE_AFTER_RECORDS", 50)
+    seen = {}
+    rebuild = importing.search_documents_rebuild
+
+    def watched(*, service_ids):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+                "('directory_service', 'directory_serviceneed', 'directory_address')"
+            )
+            seen.update(cursor.fetchall())
+        return rebuild(service_ids=service_ids)
+
+    monkeypatch.setattr(importing, "search_documents_rebuild", watched)
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(_data(random.Random(41), services)))
+    report = hsds_import(source=str(path), atomic=atomic)
+    assert report.created["service"] == services
+    assert seen["directory_service"] == services
+    assert seen["directory_address"] == services
+    assert seen["directory_serviceneed"] > services
+    assert ServiceSearchDocument.objects.count() == services
