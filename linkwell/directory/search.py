@@ -554,12 +554,19 @@ def backend() -> SearchBackend:
     return BACKENDS[connection.vendor]
 
 
+def uuid_array(ids: Iterable[uuid.UUID]) -> str:
+    """PostgreSQL's text form of a uuid[] of these ids."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 def ids_param(ids: Iterable[uuid.UUID]) -> tuple[str, Any]:
     """(SQL set, its one parameter) of ids, for ``column IN <set>`` in written-out SQL: the
     database unpacks the parameter (a JSON array on SQLite, an array on PostgreSQL), so a long
-    list is one bind parameter, not one per id."""
+    list is one bind parameter, not one per id. On PostgreSQL the parameter is the array's text
+    (``{id,id,...}``), which the server reads as uuid[]: the driver's own list conversion checked
+    every element's text for characters to quote, several times the cost of writing it."""
     if connection.vendor == "postgresql":
-        return "(SELECT unnest(%s::uuid[]))", list(ids)
+        return "(SELECT unnest(%s::uuid[]))", uuid_array(ids)
     return "(SELECT value FROM json_each(%s))", json.dumps([i.hex for i in ids])
 
 

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 
 from linkwell.common.needs import NEED_LABELS
 from linkwell.directory.models import Service, ServiceSearchDocument
-from linkwell.directory.search import ids_param
+from linkwell.directory.search import ids_param, uuid_array
 from linkwell.directory.signals import services_changed
 
 from .bulk import upsert_rows
@@ -301,7 +301,9 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     for ids in _chunks(wanted):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_DOCUMENTS_SQL, {"ids": ids, "labels": json.dumps(NEED_LABELS)})
+                cursor.execute(
+                    _DOCUMENTS_SQL, {"ids": uuid_array(ids), "labels": json.dumps(NEED_LABELS)}
+                )
                 written += cursor.rowcount
             continue
         docs = documents_of(ids)
