@@ -224,12 +224,14 @@ def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
     return docs
 
 
-# PostgreSQL: documents_of's rows for a chunk of services (``%(ids)s``, an array), built and
-# written by the database in one statement: what the import's process would otherwise read back,
-# assemble and send again (100,000 new documents: 17-19 s -> 13-14 s of wall time, 19 -> 13 s
-# of CPU). Each part in documents_of's order; the places are the locations' names (in the order
-# of their service_at_location ids) then their addresses' cities and regions (by location id,
-# address id), each kept once where it first appears. ``%(labels)s`` is NEED_LABELS as JSON.
+# PostgreSQL: documents_of's rows for a chunk of services (``%(ids)s``, uuid_array's text),
+# built and written by the database in one statement: what the import's process would otherwise
+# read back, assemble and send again (100,000 new documents: 17-19 s -> 13-14 s of wall time,
+# 18-19 -> 13-14 s of CPU). Each part in documents_of's order; the places are the locations'
+# names (in the order of their service_at_location ids) then their addresses' cities and regions
+# (by location id, address id), each kept once where it first appears. ``%(labels)s`` is
+# NEED_LABELS as JSON. Before a large import builds its documents the tables it reads have been
+# analysed (importing._refresh_statistics): planned for empty tables it scans them whole.
 _DOCUMENTS_SQL = f"""
 WITH ids AS (SELECT unnest(%(ids)s::uuid[]) AS id),
 needs AS (
