@@ -752,12 +752,15 @@ def hsds_import(
     table: str | None = None,
     actor: Any = None,
     on_progress: Callable[[int], object] | None = None,
+    on_stage: Callable[[str], object] | None = None,
     batch_size: int = BATCH_RECORDS,
 ) -> ImportReport:
     """Import HSDS from a path or http(s) URL; see the module docstring for the rules.
 
     ``table`` forces the object type of JSON records (otherwise told from their fields).
-    ``on_progress(n)`` is called after each batch with the number of records it held. Raises
+    ``on_progress(n)`` is called after each batch with the number of records it held, and
+    ``on_stage(text)`` with what the import is doing once every record has been read (indexing
+    the services for search and matching takes a fifth to a third of a large import). Raises
     linkwell.hsds.reader.SourceError when the source as a whole cannot be read.
     """
     report = ImportReport(source=source)
@@ -774,6 +777,10 @@ def hsds_import(
             after_batch()
         if atomic and report.problems:
             raise ImportAborted
+        if on_stage:
+            count = len(importer.affected_services)
+            services = f"{count:,} service" + ("s" if count != 1 else "")
+            on_stage(f"Indexing {services} for search and matching")
         if report.records >= ANALYZE_AFTER_RECORDS:
             _refresh_statistics(before_indexing=True)
         search_documents_rebuild(service_ids=importer.affected_services)

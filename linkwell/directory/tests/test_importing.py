@@ -160,3 +160,18 @@ def test_import_command_prints_a_summary_and_refusals(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "2 records read, 1 loaded, 1 refused" in out
     assert "Refused data.json item 1" in err
+
+
+def test_import_command_says_when_it_indexes_what_it_read(tmp_path, capsys):
+    """After the last record the progress bar says what the import is doing (indexing the
+    services for search and matching), not a count that has stopped moving."""
+    from django.core.management import call_command
+
+    services = [_service(), _service()]
+    call_command("import_hsds", _write(tmp_path, services))
+    out, err = capsys.readouterr()
+    assert "Indexing 2 services for search and matching" in err
+    assert "2 records read, 2 loaded, 0 refused" in out
+
+    call_command("import_hsds", _write(tmp_path, services[:1]), "--no-progress")
+    assert "Indexing" not in capsys.readouterr().err

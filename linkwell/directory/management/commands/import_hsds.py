@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 atomic=options["atomic"],
                 table=options["table"],
                 on_progress=bar.update,
+                on_stage=bar.set_description_str,
             )
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
