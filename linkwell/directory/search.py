@@ -267,25 +267,22 @@ class Fts5Backend:
             connection.ops.adapt_datetimefield_value(cutoff),
         )
 
-    def _count_indexed(self, query: str, facts: CountFacts) -> int | None:
-        """The count from the count index alone, or None when it cannot give it."""
-        match = self._count_match(query, facts)
-        if match is None:
-            return None
+    def _count_indexed(self, match: str, cutoff: dt.datetime | None) -> int:
+        """The count from the count index alone, for its ``match`` (``_count_match``)."""
         table = self.COUNT_TABLE
         with connection.cursor() as cursor:
-            if facts.cutoff is None:
+            if cutoff is None:
                 cursor.execute(
                     f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s",  # noqa: S608
                     (match,),
                 )
                 return int(cursor.fetchone()[0])
-            near, after, cutoff = self._visible_range(facts.cutoff)
+            near, after, moment = self._visible_range(cutoff)
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH %s AND {table}.rowid >= %s "  # noqa: S608
                 f"AND ({table}.rowid >= %s OR (SELECT d.verified_at >= %s "
                 f"FROM directory_servicesearchdocument d WHERE d.id = ({table}.rowid & %s)))",
-                (match, near, after, cutoff, (1 << self.SHIFT) - 1),
+                (match, near, after, moment, (1 << self.SHIFT) - 1),
             )
             return int(cursor.fetchone()[0])
 
@@ -376,8 +373,8 @@ class Fts5Backend:
                     int(limit),
                     int(offset),
                 )
-            if counted is None:
-                counted = self._count_indexed(query, facts)
+            if counted is None and count_match is not None:
+                counted = self._count_indexed(count_match, facts.cutoff)
         total = counted if counted is not None else self._count(query, candidates_sql, params)
         wanted = min(int(offset) + int(limit), total)
         if wanted <= int(offset):

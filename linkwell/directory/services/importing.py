@@ -631,24 +631,34 @@ ANALYZE_AFTER_RECORDS = 10_000
 
 
 def _refresh_statistics(*, before_indexing: bool = False) -> None:
-    """``before_indexing``: only ANALYZE the tables the search documents and the match index
-    are built from, so that those statements are planned for the directory as it now is (planned
+    """``before_indexing``: ANALYZE the tables the search documents and the match index are
+    built from, so that those statements are planned for the directory as it now is (planned
     for the empty tables of a first import, they scanned whole tables for each chunk of
-    services: twice the server's work for the whole import)."""
+    services: twice the server's work for the whole import). Afterwards: the search documents
+    analysed, the rest as they were, and outside a transaction everything vacuumed."""
     if connection.vendor != "postgresql":
         return  # SQLite's planner does without statistics unless ANALYZE has been run by hand
     qn = connection.ops.quote_name
-    tables = [m._meta.db_table for m in HSDS_MODELS.values()] + [
-        m._meta.db_table for m in (ServiceProfile, ServiceNeed, ServiceDeliveryMode)
+    read: list[type[models.Model]] = [
+        *HSDS_MODELS.values(),
+        ServiceProfile,
+        ServiceNeed,
+        ServiceDeliveryMode,
     ]
-    if not before_indexing:
-        tables.append(ServiceSearchDocument._meta.db_table)
-    # Outside a transaction (an import that is not atomic) VACUUM can run too: it marks the new
-    # rows' pages all-visible, so searches read the covering indexes without visiting the table
-    # (index-only scans) at once rather than after autovacuum's next visit.
-    command = "ANALYZE " if connection.in_atomic_block or before_indexing else "VACUUM (ANALYZE) "
+    sources = ", ".join(qn(m._meta.db_table) for m in read)
+    documents = qn(ServiceSearchDocument._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(command + ", ".join(qn(t) for t in tables))
+        if before_indexing:
+            cursor.execute(f"ANALYZE {sources}")
+        elif connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {documents}")
+        else:
+            # VACUUM marks the new rows' pages all-visible, so searches read the covering indexes
+            # without visiting the table (index-only scans) at once rather than after
+            # autovacuum's next visit. The sources were analysed before the documents were built
+            # and have not changed since.
+            cursor.execute(f"VACUUM (ANALYZE) {documents}")
+            cursor.execute(f"VACUUM {sources}")
 
 
 # SQLite's page cache during an import, in KiB (the default is 2 MiB): the indexes on random

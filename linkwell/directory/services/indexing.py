@@ -142,6 +142,14 @@ def _rows(sql: str, ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def _grouped(sql: str, ids: list[uuid.UUID]) -> defaultdict[Any, list[str]]:
+    """The (service id, value) rows of the query as each service's values, in the rows' order."""
+    grouped: defaultdict[Any, list[str]] = defaultdict(list)
+    for sid, value in _rows(sql, ids):
+        grouped[sid].append(value)
+    return grouped
+
+
 def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
     """The search documents of these services as rows of COLUMNS, in the order of the ids,
     read from the directory's tables."""
@@ -154,20 +162,16 @@ def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
         "WHERE s.id IN {ids} ORDER BY s.id",
         ids,
     )
-    needs: dict[Any, list[str]] = defaultdict(list)
-    for sid, need in _rows(
+    needs = _grouped(
         "SELECT service_id, need FROM directory_serviceneed "
         "WHERE service_id IN {ids} ORDER BY service_id, id",
         ids,
-    ):
-        needs[sid].append(need)
-    modes: dict[Any, list[str]] = defaultdict(list)
-    for sid, mode in _rows(
+    )
+    modes = _grouped(
         "SELECT service_id, mode FROM directory_servicedeliverymode "
         "WHERE service_id IN {ids} ORDER BY service_id, id",
         ids,
-    ):
-        modes[sid].append(mode)
+    )
     places: dict[Any, list[str]] = defaultdict(list)
     by_location: dict[Any, list[Any]] = defaultdict(list)
     for sid, lid, lname in _rows(
@@ -189,14 +193,12 @@ def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
         ):
             for sid in by_location[lid]:
                 places[sid] += [p for p in (city, region) if p]
-    terms: dict[Any, list[str]] = defaultdict(list)
-    for link_id, term in _rows(
+    terms = _grouped(
         "SELECT a.link_id, t.name FROM directory_attribute a "
         "JOIN directory_taxonomyterm t ON t.id = a.taxonomy_term_id "
         "WHERE a.link_id IN {ids} ORDER BY a.link_id, a.id",
         ids,
-    ):
-        terms[link_id].append(term)
+    )
     docs = []
     for sid, name, alternate, description, eligibility, org, *facts in services:
         body = " ".join(
@@ -232,6 +234,7 @@ def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
 # (by location id, address id), each kept once where it first appears. ``%(labels)s`` is
 # NEED_LABELS as JSON. Before a large import builds its documents the tables it reads have been
 # analysed (importing._refresh_statistics): planned for empty tables it scans them whole.
+_LABELS_JSON = json.dumps(NEED_LABELS)
 _DOCUMENTS_SQL = f"""
 WITH ids AS (SELECT unnest(%(ids)s::uuid[]) AS id),
 needs AS (
@@ -303,9 +306,7 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     for ids in _chunks(wanted):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(
-                    _DOCUMENTS_SQL, {"ids": uuid_array(ids), "labels": json.dumps(NEED_LABELS)}
-                )
+                cursor.execute(_DOCUMENTS_SQL, {"ids": uuid_array(ids), "labels": _LABELS_JSON})
                 written += cursor.rowcount
             continue
         docs = documents_of(ids)

@@ -35,8 +35,9 @@ def _counts(query, filters, include_hidden, now):
     backend = Fts5Backend()
     facts = _count_facts(filters, include_hidden, now)
     assert facts is not None
-    indexed = backend._count_indexed(query, facts)
-    assert indexed is not None, "the count index takes these filters"
+    match = backend._count_match(query, facts)
+    assert match is not None, "the count index takes these filters"
+    indexed = backend._count_indexed(match, facts.cutoff)
     sql, params = _document_where(filters, include_hidden, now)
     return indexed, backend._count(query, sql, params)
 
