@@ -42,12 +42,14 @@ class AuditEvent(models.Model):
     # several chains are all in chain 1.
     chain = models.PositiveSmallIntegerField(default=1)
     at = models.DateTimeField(db_index=True)
+    # Indexed by audit_actor_idx, which leads with it.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=20, choices=AuditAction.choices)

@@ -138,7 +138,10 @@ class ConsentMethod(models.TextChoices):
 class Consent(BaseModel):
     """One consent decision. The newest record per person and purpose is the one in force."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    # Indexed by consent_current_idx, which leads with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="consents", db_index=False
+    )
     purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
     given = models.BooleanField()
     recorded_at = models.DateTimeField()

@@ -30,12 +30,14 @@ class Referral(BaseModel):
     reference = models.CharField(max_length=20, unique=True, help_text="e.g. LW-7K3D-9QX2")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=20, choices=ReferralSource.choices)
+    # Indexed by referral_org_idx, which leads with it.
     referring_organisation = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="referrals_made",
+        db_index=False,
     )
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,8 +49,11 @@ class Referral(BaseModel):
     # For referrers without an account (self-referral, a phone call): who gets the message back.
     referrer_name = models.CharField(max_length=200, blank=True)
     referrer_contact = models.CharField(max_length=200, blank=True)
-    # The social prescribing team that receives it.
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="referrals")
+    # The social prescribing team that receives it. Indexed by referral_inbox_idx, which leads
+    # with it.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     reason = models.TextField(help_text="Why they are referred, in their own words where possible.")
     suggested_needs = models.JSONField(default=list, blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
@@ -120,7 +125,10 @@ class IdempotencyRecord(BaseModel):
     """Remembers an API request's Idempotency-Key so a retry returns the first result."""
 
     key = models.CharField(max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by idempotency_key_unique, which leads with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     request_fingerprint = models.CharField(max_length=64)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
 
