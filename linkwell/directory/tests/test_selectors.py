@@ -107,6 +107,21 @@ def test_inactive_defunct_and_out_of_date_services_leave_public_search():
     assert service_search(include_hidden=True).total == 5
 
 
+def test_equally_good_matches_come_in_the_order_they_were_listed_on_every_page():
+    """Services whose text matches equally well are ranked alike: they come in the order their
+    search documents were written (as FTS5 orders them by rowid, so both databases agree), and
+    pages through them neither repeat nor skip one."""
+    listed = [f"Drop-in {chr(ord('A') + i)}" for i in range(6)]
+    for name in listed:
+        make_service(name, description="Debt advice on the day")
+    everything = service_search(query="debt advice")
+    assert names(everything) == listed
+    assert len({hit.score for hit in everything.hits}) == 1
+    pages = [service_search(query="debt advice", limit=4, offset=o) for o in (0, 4)]
+    assert [page.total for page in pages] == [6, 6]
+    assert names(pages[0]) + names(pages[1]) == listed
+
+
 def test_paging_with_limit_and_offset():
     for i in range(5):
         make_service(f"Service {i}")
