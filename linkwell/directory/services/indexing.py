@@ -232,8 +232,12 @@ def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
 # 18-19 -> 13-14 s of CPU). Each part in documents_of's order; the places are the locations'
 # names (in the order of their service_at_location ids) then their addresses' cities and regions
 # (by location id, address id), each kept once where it first appears. ``%(labels)s`` is
-# NEED_LABELS as JSON. Before a large import builds its documents the tables it reads have been
-# analysed (importing._refresh_statistics): planned for empty tables it scans them whole.
+# NEED_LABELS as JSON. ``%(low)s`` and ``%(high)s`` are the chunk's least and greatest ids: each
+# table is read over that range of its service index (with the ids tested among it), not
+# looked up once per id (the statements' reading of 100,000 services: 4.2-4.4 -> 2.6 s; 20
+# services spread over the directory: 3.6 -> 3.3 ms). Before a large import builds its
+# documents the tables it reads have been analysed (importing._refresh_statistics): planned
+# for empty tables it scans them whole.
 _LABELS_JSON = json.dumps(NEED_LABELS)
 _DOCUMENTS_SQL = f"""
 WITH ids AS (SELECT unnest(%(ids)s::uuid[]) AS id),
@@ -241,18 +245,22 @@ needs AS (
   SELECT x.service_id,
     string_agg(coalesce(%(labels)s::jsonb ->> x.need, x.need), ' ' ORDER BY x.id) AS labels,
     '|' || string_agg(x.need, '|' ORDER BY x.id) || '|' AS tokens
-  FROM directory_serviceneed x WHERE x.service_id IN (SELECT id FROM ids) GROUP BY x.service_id),
+  FROM directory_serviceneed x
+  WHERE x.service_id BETWEEN %(low)s AND %(high)s AND x.service_id IN (SELECT id FROM ids)
+  GROUP BY x.service_id),
 modes AS (
   SELECT x.service_id, '|' || string_agg(x.mode, '|' ORDER BY x.id) || '|' AS tokens
-  FROM directory_servicedeliverymode x WHERE x.service_id IN (SELECT id FROM ids)
+  FROM directory_servicedeliverymode x
+  WHERE x.service_id BETWEEN %(low)s AND %(high)s AND x.service_id IN (SELECT id FROM ids)
   GROUP BY x.service_id),
 terms AS (
   SELECT a.link_id AS service_id, string_agg(t.name, ' ' ORDER BY a.id) AS names
   FROM directory_attribute a JOIN directory_taxonomyterm t ON t.id = a.taxonomy_term_id
-  WHERE a.link_id IN (SELECT id FROM ids) GROUP BY a.link_id),
+  WHERE a.link_id BETWEEN %(low)s AND %(high)s AND a.link_id IN (SELECT id FROM ids)
+  GROUP BY a.link_id),
 sal AS (
   SELECT id, service_id, location_id FROM directory_serviceatlocation
-  WHERE service_id IN (SELECT id FROM ids)),
+  WHERE service_id BETWEEN %(low)s AND %(high)s AND service_id IN (SELECT id FROM ids)),
 each_place AS (
   SELECT sal.service_id, l.name AS place,
     0 AS k1, sal.id AS k2, NULL::uuid AS k3, NULL::uuid AS k4, 0 AS k5
@@ -284,7 +292,7 @@ LEFT JOIN needs ON needs.service_id = s.id
 LEFT JOIN modes ON modes.service_id = s.id
 LEFT JOIN terms ON terms.service_id = s.id
 LEFT JOIN places ON places.service_id = s.id
-WHERE s.id IN (SELECT id FROM ids)
+WHERE s.id BETWEEN %(low)s AND %(high)s AND s.id IN (SELECT id FROM ids)
 ORDER BY s.id
 ON CONFLICT (service_id) DO UPDATE SET
   {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])}
@@ -306,7 +314,15 @@ def search_documents_rebuild(*, service_ids: Iterable[uuid.UUID]) -> int:
     for ids in _chunks(wanted):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_DOCUMENTS_SQL, {"ids": uuid_array(ids), "labels": _LABELS_JSON})
+                cursor.execute(
+                    _DOCUMENTS_SQL,
+                    {
+                        "ids": uuid_array(ids),
+                        "labels": _LABELS_JSON,
+                        "low": min(ids),
+                        "high": max(ids),
+                    },
+                )
                 written += cursor.rowcount
             continue
         docs = documents_of(ids)
