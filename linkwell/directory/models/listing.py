@@ -134,6 +134,9 @@ class ServiceSearchDocument(models.Model):
     """The text a service is found by; the full-text index (FTS5 or tsvector) is built on it.
 
     The integer id is the FTS5 rowid. Written only by the search indexer in services.
+    On PostgreSQL the row keeps its text only as the weighted tsvector ``search_vector`` (not
+    on this model): a name or body written is turned into it and emptied (migration 0011), so
+    every text match reads a narrower row.
     """
 
     service = models.OneToOneField(

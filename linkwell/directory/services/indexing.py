@@ -226,18 +226,18 @@ def documents_of(ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
     return docs
 
 
-# PostgreSQL: documents_of's rows for a chunk of services (``%(ids)s``, uuid_array's text),
-# built and written by the database in one statement: what the import's process would otherwise
-# read back, assemble and send again (100,000 new documents: 17-19 s -> 13-14 s of wall time,
-# 18-19 -> 13-14 s of CPU). Each part in documents_of's order; the places are the locations'
-# names (in the order of their service_at_location ids) then their addresses' cities and regions
-# (by location id, address id), each kept once where it first appears. ``%(labels)s`` is
-# NEED_LABELS as JSON. ``%(low)s`` and ``%(high)s`` are the chunk's least and greatest ids: each
-# table is read over that range of its service index (with the ids tested among it), not
-# looked up once per id (the statements' reading of 100,000 services: 4.2-4.4 -> 2.6 s; 20
-# services spread over the directory: 3.6 -> 3.3 ms). Before a large import builds its
-# documents the tables it reads have been analysed (importing._refresh_statistics): planned
-# for empty tables it scans them whole.
+# PostgreSQL: documents_of's rows for a chunk of services (``%(ids)s``, uuid_array's text), built
+# and written by the database in one statement, the name and body as their weighted tsvector only
+# (the row keeps no text: migration 0011): what the import's process would otherwise read back,
+# assemble and send again (100,000 new documents: 17-19 s -> 13-14 s of wall time, 18-19 -> 13-14 s
+# of CPU). Each part in documents_of's order; the places are the locations' names (in the order of
+# their service_at_location ids) then their addresses' cities and regions (by location id, address
+# id), each kept once where it first appears. ``%(labels)s`` is NEED_LABELS as JSON. ``%(low)s`` and
+# ``%(high)s`` are the chunk's least and greatest ids: each table is read over that range of its
+# service index (with the ids tested among it), not looked up once per id (the statements' reading
+# of 100,000 services: 4.2-4.4 -> 2.6 s; 20 services spread over the directory: 3.6 -> 3.3 ms).
+# Before a large import builds its documents the tables it reads have been analysed
+# (importing._refresh_statistics): planned for empty tables it scans them whole.
 _LABELS_JSON = json.dumps(NEED_LABELS)
 _DOCUMENTS_SQL = f"""
 WITH ids AS (SELECT unnest(%(ids)s::uuid[]) AS id),
@@ -277,14 +277,17 @@ places AS (
   SELECT service_id, string_agg(place, ' ' ORDER BY k) AS names
   FROM (SELECT service_id, place, min(k) AS k FROM ranked GROUP BY service_id, place) first
   GROUP BY service_id)
-INSERT INTO {DOCUMENT} ({", ".join(COLUMNS)})
-SELECT s.id,
-  concat_ws(' ', nullif(s.name, ''), nullif(s.alternate_name, '')),
+INSERT INTO {DOCUMENT} ({", ".join(COLUMNS)}, search_vector)
+SELECT service_id, '', '', {", ".join(COLUMNS[3:])},
+  setweight(to_tsvector('english'::regconfig, name), 'A')
+  || setweight(to_tsvector('english'::regconfig, body), 'B')
+FROM (SELECT s.id AS service_id,
+  concat_ws(' ', nullif(s.name, ''), nullif(s.alternate_name, '')) AS name,
   concat_ws(' ', nullif(s.description, ''), nullif(s.eligibility_description, ''),
     nullif(o.name, ''), nullif(needs.labels, ''), nullif(terms.names, ''),
-    nullif(places.names, '')),
+    nullif(places.names, '')) AS body,
   s.status, s.minimum_age, s.maximum_age, p.verified_at, p.cost, p.access,
-  coalesce(needs.tokens, ''), coalesce(modes.tokens, '')
+  coalesce(needs.tokens, '') AS needs, coalesce(modes.tokens, '') AS modes
 FROM directory_service s
 LEFT JOIN directory_organization o ON o.id = s.organization_id
 LEFT JOIN directory_serviceprofile p ON p.service_id = s.id
@@ -292,10 +295,10 @@ LEFT JOIN needs ON needs.service_id = s.id
 LEFT JOIN modes ON modes.service_id = s.id
 LEFT JOIN terms ON terms.service_id = s.id
 LEFT JOIN places ON places.service_id = s.id
-WHERE s.id BETWEEN %(low)s AND %(high)s AND s.id IN (SELECT id FROM ids)
-ORDER BY s.id
+WHERE s.id BETWEEN %(low)s AND %(high)s AND s.id IN (SELECT id FROM ids)) d
+ORDER BY service_id
 ON CONFLICT (service_id) DO UPDATE SET
-  {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])}
+  {", ".join(f"{c} = EXCLUDED.{c}" for c in (*COLUMNS[1:], "search_vector"))}
 """  # noqa: S608  # only this module's names go into it
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from linkwell.audit.models import AuditEvent
 from linkwell.directory.models import Organization, Phone, Service, ServiceSearchDocument
+from linkwell.directory.selectors import service_search
 from linkwell.directory.services import hsds_import
 from linkwell.hsds.reader import SourceError
 from linkwell.hsds.structure import MAX_TEXT_LENGTH
@@ -37,7 +38,9 @@ def test_array_of_services_loads_and_is_searchable(tmp_path):
     report = hsds_import(source=_write(tmp_path, [_service(), _service("Walking group")]))
     assert report.problems == []
     assert report.created["service"] == 2
-    assert ServiceSearchDocument.objects.filter(name="Walking group").exists()
+    assert ServiceSearchDocument.objects.count() == 2
+    found = service_search(query="walking", include_hidden=True)
+    assert [hit.service.name for hit in found.hits] == ["Walking group"]
     assert AuditEvent.objects.filter(action="directory.import").count() == 1
 
 
