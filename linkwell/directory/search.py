@@ -495,11 +495,11 @@ class PostgresBackend:
         # One pass over the matches: they are scored once into a materialised set, which is
         # counted and top-N sorted (a bounded heap, not a sort of every match). A separate count
         # query read every match a second time; a window count kept and sorted them all. The set
-        # holds the documents' ids, not their services': the id is the row's first column, while
-        # the service id lies past the name and body, in memory the match would not otherwise
-        # touch (100,000 services, the benchmark's text search, old and new in turn: p50
-        # 36.2-37.2 -> 34.6-35.6 ms, server CPU 30.1-30.7 -> 28.9-29.5 ms); only the page's
-        # rows are looked up for it.
+        # holds the documents' ids, not their services': ties go by document id, as FTS5's go by
+        # rowid, and an 8-byte id at the row's start is cheaper to read, keep and sort than a
+        # uuid (100,000 services, the benchmark's text search, old and new in turn, before
+        # migration 0011 took the text out of the row: p50 36.2-37.2 -> 34.6-35.6 ms); only the
+        # page's rows are looked up for their services.
         sql = (
             "WITH m AS MATERIALIZED ("  # noqa: S608  # the filters are SQL from the ORM
             f"SELECT d.id, ts_rank({TSVECTOR}, q) AS score "

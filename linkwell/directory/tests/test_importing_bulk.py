@@ -398,36 +398,30 @@ def test_an_import_sizes_sqlites_cache_and_log_for_itself_and_puts_them_back(tmp
     assert pragmas() == before
 
 
-def _documents() -> list[tuple]:
-    from linkwell.directory.services.indexing import COLUMNS
-
-    return [
-        tuple(row)
-        for row in ServiceSearchDocument.objects.order_by("service_id").values_list(*COLUMNS)
-    ]
-
-
 def _stored_and_described(ids) -> tuple[list[tuple], list[tuple]]:
     """PostgreSQL: the documents as stored (with their tsvector's text) and as documents_of
     describes them, stored as PostgreSQL keeps a document: no name or body, and the tsvector
     of that name (weight A) and body (weight B)."""
     from linkwell.directory.services.indexing import COLUMNS, documents_of
 
-    stored = []
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(COLUMNS)}, search_vector::text "  # noqa: S608  # our names
             "FROM directory_servicesearchdocument ORDER BY service_id"
         )
         stored = [tuple(row) for row in cursor.fetchall()]
-        described = []
-        for sid, name, body, *rest in documents_of(ids):
-            cursor.execute(
-                "SELECT (setweight(to_tsvector('english'::regconfig, %s), 'A') "
-                "|| setweight(to_tsvector('english'::regconfig, %s), 'B'))::text",
-                [name, body],
-            )
-            described.append((sid, "", "", *rest, cursor.fetchone()[0]))
+        docs = documents_of(ids)
+        cursor.execute(
+            "SELECT (setweight(to_tsvector('english'::regconfig, n), 'A') "
+            "|| setweight(to_tsvector('english'::regconfig, b), 'B'))::text "
+            "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(n, b, i) ORDER BY i",
+            [[doc[1] for doc in docs], [doc[2] for doc in docs]],
+        )
+        vectors = [row[0] for row in cursor.fetchall()]
+    described = [
+        (sid, "", "", *rest, vector)
+        for (sid, _, _, *rest), vector in zip(docs, vectors, strict=True)
+    ]
     return stored, described
 
 
