@@ -61,7 +61,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    row_hash = models.CharField(max_length=64, unique=True)
+    # Not indexed: the log is read in chain order (audit_chain_idx), never looked up by hash, and
+    # the chain itself is what makes a changed or copied row evident (a unique index proved
+    # nothing more and was one more B-tree, at a random place, written with every row).
+    row_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-id"]

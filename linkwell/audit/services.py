@@ -258,7 +258,7 @@ def _insert_start(vendor: str) -> tuple[list[Any], list[Prepare], str, str, str]
 
 
 def _insert(events: Sequence[AuditEvent | AuditRow], chain: int) -> None:
-    """One INSERT for the rows, their ids read back by their (unique) hashes (the SQL Django's
+    """One INSERT for the rows, their ids read back with their hashes (the SQL Django's
     ``bulk_create`` writes, without the ORM building it for every audited write), and the chain
     head moved to the last row. On PostgreSQL both in one statement: the head's update is a WITH
     query taking the last row's new id from the insert's RETURNING."""
@@ -285,9 +285,11 @@ def _insert(events: Sequence[AuditEvent | AuditRow], chain: int) -> None:
             cursor.execute(f"{sql} RETURNING id, row_hash", params)
             ids = {row_hash: pk for pk, row_hash in cursor.fetchall()}
         else:
+            # No RETURNING (SQLite before 3.35): this transaction holds the chain's head, so the
+            # chain's newest rows are the ones just inserted (audit_chain_idx finds them).
             cursor.execute(sql, params)
-            hashes = [event.row_hash for event in events]
-            ids = dict(AuditEvent.objects.filter(row_hash__in=hashes).values_list("row_hash", "id"))
+            newest = AuditEvent.objects.filter(chain=chain).order_by("-id")[: len(events)]
+            ids = dict(newest.values_list("row_hash", "id"))
         if db.vendor != "postgresql":
             cursor.execute(move, [ids[last.row_hash], last.row_hash, chain])
     for event in events:

@@ -47,6 +47,9 @@ class Sex(models.TextChoices):
 
 
 class Person(BaseModel):
+    # BaseModel's, without its index: nothing looks people up or orders them by when their record
+    # was made, and the index was one more B-tree written with every new record.
+    created_at = models.DateTimeField(auto_now_add=True)
     nhs_number = models.CharField(max_length=10, blank=True, db_index=True)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -77,9 +80,16 @@ class Person(BaseModel):
         blank=True,
         related_name="registered_people",
     )
-    # Set when this record was merged into another; the survivor keeps all history.
+    # Set when this record was merged into another; the survivor keeps all history. Indexed by
+    # person_merged_into_idx, only where set (the look-ups and the PROTECT check all ask for one
+    # record's merged records; a new record, merged into nothing, writes no index entry).
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        db_index=False,
     )
     # Lower-cased names for duplicate matching and search.
     search_given_name = models.CharField(max_length=100, blank=True, editable=False)
@@ -96,6 +106,11 @@ class Person(BaseModel):
             # Finding a person by name in the referrer's page.
             models.Index(
                 fields=["search_family_name", "search_given_name"], name="person_name_idx"
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="person_merged_into_idx",
             ),
         ]
         constraints = [
@@ -137,6 +152,10 @@ class ConsentMethod(models.TextChoices):
 
 class Consent(BaseModel):
     """One consent decision. The newest record per person and purpose is the one in force."""
+
+    # BaseModel's, without its index: consents are found by person and purpose and ordered by
+    # recorded_at (consent_current_idx), never by when the row was made.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     # Indexed by consent_current_idx, which leads with it.
     person = models.ForeignKey(

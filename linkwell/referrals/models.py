@@ -71,12 +71,15 @@ class Referral(BaseModel):
     response_due = models.DateField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Indexed by referral_assigned_idx, only where set: a new referral is assigned to nobody, so
+    # it writes no entry; the look-ups (a user's referrals, SET_NULL when a user goes) name one.
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="assigned_referrals",
+        db_index=False,
     )
     message_back = models.TextField(blank=True)
 
@@ -89,6 +92,11 @@ class Referral(BaseModel):
             models.Index(fields=["referring_organisation", "-created_at"], name="referral_org_idx"),
             # Deadline sweep: open referrals past their reminder days.
             models.Index(fields=["status", "response_due"], name="referral_due_idx"),
+            models.Index(
+                fields=["assigned_to"],
+                condition=models.Q(assigned_to__isnull=False),
+                name="referral_assigned_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -123,6 +131,9 @@ class ReferralStatusChange(models.Model):
 
 class IdempotencyRecord(BaseModel):
     """Remembers an API request's Idempotency-Key so a retry returns the first result."""
+
+    # BaseModel's, without its index: a record is only ever found by its user and key.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     key = models.CharField(max_length=200)
     # Indexed by idempotency_key_unique, which leads with it.
