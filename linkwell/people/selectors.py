@@ -387,9 +387,10 @@ def duplicate_check(
     except Exception:  # noqa: BLE001  # an invalid postcode simply does not count
         postcode = ""
     # One indexed query: person.nhs_number's index and the date_of_birth-led indexes
-    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database. Merged records are
-    # skipped in Python: a "merged_into IS NULL" condition tempts SQLite's planner onto the
-    # (almost all-NULL) merged_into index, a scan of the whole register.
+    # (person_dob_name_idx, person_dob_postcode_idx), OR-ed by the database. Merged records (a
+    # few) are skipped in Python, so the statement is only those look-ups. (A "merged_into IS
+    # NULL" condition used to tempt SQLite's planner onto the full merged_into index, a scan of
+    # the whole register; since people/0003 that index holds only merged records.)
     by_dob = date_of_birth is not None and bool(given_name or family_name or postcode)
     read = None
     if nhs or by_dob:
