@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from linkwell.cases.models import Episode, EpisodeStatus
 from linkwell.cases.services import episode_open
@@ -255,7 +256,7 @@ def test_supervisor_assigns_an_episode_with_htmx(world, client_for):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
-    assert f"Assigned to {world.teammate.display_name}." in html
+    assert f"Assigned to {escape(world.teammate.display_name)}." in html
     episode.refresh_from_db()
     assert episode.link_worker == world.teammate
 

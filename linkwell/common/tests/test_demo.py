@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils.html import escape
 
 from linkwell.accounts.models import Organisation, OrganisationKind, User
 from linkwell.audit.verification import audit_chain_verify
@@ -242,9 +243,9 @@ def test_demo_volunteer_login_sees_the_people_matched_to_them(demo):
     assert len(ended) == 1 and ended[0].end_reason and ended[0].ended_on
     page = _page("volunteer", "/volunteers/me/")
     for match in active:
-        assert (match.person.preferred_name or match.person.given_name) in page
+        assert escape(match.person.preferred_name or match.person.given_name) in page
         # Only the first name: never the family name or the NHS number.
-        assert match.person.family_name not in page
+        assert escape(match.person.family_name) not in page
     # Hours logged month by month, reviews by the link worker.
     months = {h.worked_on.strftime("%Y-%m") for h in HoursLog.objects.filter(match__in=mine)}
     assert len(months) >= 6
@@ -274,7 +275,7 @@ def test_demo_volunteers_are_at_every_stage_and_an_expired_dbs_blocks_matching(d
     assert any("DBS" in reason for reason in match_blockers(expired[0], today=today))
     assert not match_blockers(soon[0], today=today)
     page = _page("linkworker", "/volunteers/")
-    assert expired[0].user.get_full_name() in page
+    assert escape(expired[0].user.get_full_name()) in page
 
 
 def test_demo_group_session_is_full_with_a_waiting_list_and_an_open_offer(demo):
@@ -354,7 +355,7 @@ def test_demo_practice_training_report_has_before_and_after_numbers(demo):
         report = training_before_after_report(user=worker, practice=row.practice)
         assert report.before.total + report.after.total > 0
         page = _page("linkworker", f"/community/training/practices/{row.practice.uuid}/")
-        assert row.practice.name in page and "Before" in page and "After" in page
+        assert escape(row.practice.name) in page and "Before" in page and "After" in page
 
 
 def test_demo_community_groups_show_rising_and_falling_attendance(demo):

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from linkwell.sessions.models import Appointment, ExtensionStatus
 from linkwell.sessions.services import appointment_book, extension_request
@@ -46,9 +47,9 @@ def test_diary_lists_the_days_sessions(world, client_for, episode):
     appointment_book(episode=episode, actor=world.link_worker, starts_at=when, mode="telephone")
     date = when.date().isoformat()
     response = client_for(world.link_worker).get("/sessions/diary/", {"date": date})
-    assert episode.person.family_name.encode() in response.content
+    assert escape(episode.person.family_name).encode() in response.content
     week = client_for(world.link_worker).get("/sessions/diary/", {"date": date, "view": "week"})
-    assert episode.person.family_name.encode() in week.content
+    assert escape(episode.person.family_name).encode() in week.content
 
 
 def test_supervisor_approves_from_the_requests_page(world, client_for, episode):
@@ -91,5 +92,6 @@ def test_outsider_is_refused_on_every_page(world, client_for, episode):
         ).status_code
         == 404
     )
-    assert episode.person.family_name.encode() not in outsider.get("/sessions/diary/").content
+    diary = outsider.get("/sessions/diary/")
+    assert escape(episode.person.family_name).encode() not in diary.content
     assert client_for(world.referrer).get("/sessions/diary/").status_code == 403

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from linkwell.accounts.models import Role
 from linkwell.accounts.tests.factories import UserFactory
@@ -89,7 +90,7 @@ def test_list_for_another_service_shows_none_of_this_services_volunteers(
     html = page.content.decode()
     assert page.status_code == 200
     # The whole name: a family name alone may also be the signed-in user's own (both generated).
-    assert volunteer.user.get_full_name() not in html and str(volunteer.uuid) not in html
+    assert escape(volunteer.user.get_full_name()) not in html and str(volunteer.uuid) not in html
     assert "No volunteers yet." in html
 
 
