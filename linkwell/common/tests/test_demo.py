@@ -58,22 +58,6 @@ def demo(demo_db, django_db_blocker):
         yield demo_db
 
 
-# These two run first: the module's demo database (below) is shared by every later test.
-
-
-def test_demo_is_never_mixed_into_a_database_with_other_data():
-    Organisation.objects.create(name="A real service", kind=OrganisationKind.OTHER)
-    with pytest.raises(CommandError, match="empty database"):
-        _load(people=3)
-    assert not Organisation.objects.filter(name=DEMO_SERVICE_NAME).exists()
-
-
-def test_people_below_one_is_refused_with_a_clear_message():
-    with pytest.raises(CommandError, match="at least 1"):
-        _load(people=0)
-    assert demo_state() == "empty"
-
-
 def test_builders_run_in_the_fixed_order():
     labels = [b.app_label for b in discover_builders()]
     assert labels[:3] == ["accounts", "people", "referrals"]
