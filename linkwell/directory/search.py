@@ -603,9 +603,23 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
-    """(min lat, max lat, min lon, max lon) around a point: the index-friendly prefilter."""
-    dlat = km / 111.32
-    dlon = km / (111.32 * max(math.cos(math.radians(lat)), 0.01))
+    """(min lat, max lat, min lon, max lon) around a point: the index-friendly prefilter, holding
+    every point within ``km`` of it by ``haversine_km``.
+
+    On haversine_km's sphere: the circle reaches ``km / R`` radians north and south, and east and
+    west ``asin(sin(km / R) / cos(lat))`` at its widest (which lies a little poleward of the
+    centre's latitude, so a degree of longitude at the centre's latitude would fall short); every
+    longitude when the circle holds a pole. Widened by a billionth against rounding. (It was
+    km / 111.32 degrees, a degree being 111.32 km on the equator of the WGS84 ellipsoid but
+    111.195 km on this sphere, so a place at 99.9% of the distance could fall outside the box.)
+    """
+    pad = 1 + 1e-9
+    angle = km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle) * pad
+    cos_lat = math.cos(math.radians(lat))
+    reach = math.sin(angle) / cos_lat if cos_lat > 0 else math.inf
+    holds_a_pole = reach >= 1 or abs(lat) + dlat >= 90
+    dlon = 180.0 if holds_a_pole else math.degrees(math.asin(reach)) * pad
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 

@@ -40,8 +40,6 @@ IN_PERSON_MODES = frozenset({"face_to_face", "community_venue", "home_visit"})
 DEFAULT_TRAVEL_KM = 10.0
 # A home visit comes to the person: the service's base may be this much further away.
 HOME_VISIT_FACTOR = 2.0
-# How much wider than the travel distance the candidate search's box is (see _entries).
-BOX_MARGIN = 1.05
 # A phone, video or online service with a base serves its region: bases further than this are
 # out of area. One with no location at all is national.
 REMOTE_AREA_KM = 30.0
@@ -326,9 +324,7 @@ def _entries(profile: MatchProfile) -> QuerySet[MatchEntry]:
     if profile.origin is None:
         return entries.filter(remote=True)
     home_visit_km = profile.travel_km * HOME_VISIT_FACTOR
-    # A box a little wider than the travel distance: the boxes' degrees per km (111.32) and the
-    # haversine's (111.19) differ by 0.1%, so the box must hold every base within the distance.
-    local = bounding_box(*profile.origin, profile.travel_km * BOX_MARGIN)
+    local = bounding_box(*profile.origin, profile.travel_km)
     home_visit = bounding_box(*profile.origin, home_visit_km)
     regional = bounding_box(*profile.origin, REMOTE_AREA_KM)
     outer = bounding_box(*profile.origin, max(home_visit_km, REMOTE_AREA_KM))

@@ -1,12 +1,13 @@
 import datetime as dt
+import math
 import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from linkwell.directory.search import bounding_box, haversine_km
+from linkwell.directory.search import EARTH_RADIUS_KM, bounding_box, haversine_km
 from linkwell.directory.selectors import Origin, ServiceFilters, service_search
 
 from .factories import CITY, OUTSKIRTS, make_service
@@ -130,22 +131,64 @@ def test_paging_with_limit_and_offset():
     assert names(page) == ["Service 2", "Service 3"]
 
 
-@settings(max_examples=200, deadline=None)
+def _destination(lat, lon, bearing_degrees, km):
+    """The point ``km`` from (lat, lon) along a bearing on haversine_km's sphere."""
+    phi, angle = math.radians(lat), km / EARTH_RADIUS_KM
+    theta = math.radians(bearing_degrees)
+    phi2 = math.asin(
+        math.sin(phi) * math.cos(angle) + math.cos(phi) * math.sin(angle) * math.cos(theta)
+    )
+    dlon = math.atan2(
+        math.sin(theta) * math.sin(angle) * math.cos(phi),
+        math.cos(angle) - math.sin(phi) * math.sin(phi2),
+    )
+    return math.degrees(phi2), lon + math.degrees(dlon)
+
+
+@settings(max_examples=300, deadline=None)
 @given(
-    lat=st.floats(49.0, 60.0),
+    lat=st.floats(49.0, 61.0),
     lon=st.floats(-8.0, 2.0),
-    bearing_lat=st.floats(-1, 1),
-    bearing_lon=st.floats(-1, 1),
-    km=st.floats(0.5, 50),
+    bearing=st.floats(0, 360),
+    share=st.floats(0, 1),
+    km=st.floats(0.1, 100),
 )
-def test_every_point_within_the_radius_lies_in_the_bounding_box(
-    lat, lon, bearing_lat, bearing_lon, km
-):
-    lat_min, lat_max, lon_min, lon_max = bounding_box(lat, lon, km)
-    other = (lat + bearing_lat * km / 111.32, lon + bearing_lon * km / 70)
+# At the very edge due east, north and west: the first was outside the box of 111.32 km a degree.
+@example(lat=50.0, lon=0.0, bearing=90.0, share=1.0, km=1.0)
+@example(lat=53.8, lon=-1.55, bearing=0.0, share=1.0, km=10.0)
+@example(lat=60.5, lon=-1.3, bearing=270.0, share=1.0, km=100.0)
+def test_every_point_within_the_radius_lies_in_the_bounding_box(lat, lon, bearing, share, km):
+    other = _destination(lat, lon, bearing, km * share)
     if haversine_km(lat, lon, *other) <= km:
+        lat_min, lat_max, lon_min, lon_max = bounding_box(lat, lon, km)
         assert lat_min <= other[0] <= lat_max
         assert lon_min <= other[1] <= lon_max
+
+
+@pytest.mark.parametrize("lat", [50.0, 53.8, 60.5])
+def test_the_bounding_box_is_no_wider_than_the_circle(lat):
+    """Each side of the box touches the circle: the prefilter lets in no more than it must."""
+    km = 25.0
+    lat_min, lat_max, lon_min, lon_max = bounding_box(lat, -1.5, km)
+    assert haversine_km(lat, -1.5, lat_max, -1.5) == pytest.approx(km, rel=1e-6)
+    assert haversine_km(lat, -1.5, lat_min, -1.5) == pytest.approx(km, rel=1e-6)
+    widest = max(
+        (_destination(lat, -1.5, bearing / 100, km) for bearing in range(8_000, 10_000)),
+        key=lambda point: point[1],
+    )
+    assert lon_max == pytest.approx(widest[1], abs=1e-6)
+    assert lon_min == pytest.approx(-1.5 - (widest[1] + 1.5), abs=1e-6)
+
+
+def test_a_service_just_inside_the_radius_is_found_whichever_way_it_lies():
+    """A place at 99.95% of the distance, due east, north, west or south, is within it (before,
+    due east or west it fell outside the bounding box and the search missed it)."""
+    origin = Origin(*CITY)
+    for bearing in (0.0, 90.0, 180.0, 270.0):
+        make_service(f"Bearing {bearing:.0f}", at=_destination(*CITY, bearing, 4.9975))
+    make_service("Just outside", at=_destination(*CITY, 90.0, 5.0025))
+    result = service_search(origin=origin, filters=ServiceFilters(max_distance_km=5))
+    assert sorted(names(result)) == ["Bearing 0", "Bearing 180", "Bearing 270", "Bearing 90"]
 
 
 def test_text_search_follows_status_verification_and_facts_changed_without_reindexing():
