@@ -34,8 +34,10 @@ def test_periodic_task_sends_group_reminders(world, settings):
 
     settings.SMS_BACKEND = "linkwell.notifications.backends.LocmemBackend"
     LocmemBackend.outbox.clear()
+    london = ZoneInfo("Europe/London")
+    day = timezone.localdate() + dt.timedelta(days=30)
     session = make_session(make_programme(world))
-    session.starts_at = dt.datetime(2030, 6, 4, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    session.starts_at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=london)
     session.save()
     booking = services.booking_create(
         session=session,
@@ -43,7 +45,8 @@ def test_periodic_task_sends_group_reminders(world, settings):
         actor=world.link_worker,
     )
     # Midday the day before: inside the reminder window, outside quiet hours.
-    with time_machine.travel(dt.datetime(2030, 6, 3, 12, 0, tzinfo=ZoneInfo("Europe/London"))):
+    the_day_before = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12, 0), tzinfo=london)
+    with time_machine.travel(the_day_before):
         tasks.group_reminders.call_local()
     assert GroupReminder.objects.get(booking=booking).status == "sent"
     assert len(LocmemBackend.outbox) == 1
