@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything that reads the request for its own ends (two-factor, audit, views).
+    "linkwell.common.middleware.RefuseNullCharactersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "linkwell.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
