@@ -14,12 +14,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 NUL = "\x00"
 _JSON_NUL = b"\\u0000"
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_JSON_APIS = ("/api/", "/fhir/", "/hsds/")
 
 
 class RefuseNullCharactersMiddleware:
@@ -60,10 +62,28 @@ def null_character_in(request: HttpRequest) -> tuple[str, str] | None:
         name = _json_null(data, "")
         return None if name is None else ("field", name)
     if content_type in _FORMS:
+        if content_type == "multipart/form-data" and not _body_kept(request):
+            return None
         for key, values in request.POST.lists():
             if NUL in key or any(NUL in value for value in values):
                 return "field", key.replace(NUL, "")
     return None
+
+
+def _body_kept(request: HttpRequest) -> bool:
+    """Whether a multipart form may be read here. Reading it consumes the request's stream, after
+    which ``request.body`` raises, and the JSON APIs read ``request.body`` (a multipart request to
+    one became a server error). So the body is read and kept first, where Django lets a body be
+    read at all; a larger upload is looked at only on the pages, which read its form themselves."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if limit is not None and length <= limit:
+        request.body  # noqa: B018  (read and kept for the view)
+        return True
+    return not request.path.startswith(_JSON_APIS)
 
 
 def _json_null(data: Any, at: str) -> str | None:
@@ -98,7 +118,7 @@ def _refusal(request: HttpRequest, where: str, name: str) -> HttpResponse:
             "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}],
         }
         return HttpResponse(json.dumps(body), status=400, content_type="application/fhir+json")
-    if path.startswith(("/api/", "/hsds/")):
+    if path.startswith(_JSON_APIS):
         extra = {"where": where, "name": name}
         return JsonResponse({"message": message, "extra": extra}, status=400)
     return render(request, "common/bad_request.html", {"message": message}, status=400)

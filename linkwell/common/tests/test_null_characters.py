@@ -153,3 +153,15 @@ def test_no_page_or_endpoint_lets_a_null_character_through(world, client_for):
         for path in paths:
             response = client.get(path, {"q": "a\x00b", "status": "\x00"})
             assert response.status_code == 400, path
+
+
+def test_a_form_posted_to_the_api_is_still_the_apis_to_answer(world, client_for):
+    """Looking into a multipart form must leave the body readable: the API reads it as JSON."""
+    client = client_for(world.referrer)
+    response = client.post("/api/v1/referrals", {"reason": "a form, not JSON"})
+    assert response.status_code == 400
+    assert "message" in response.json()
+    refused = client.post("/api/v1/referrals", {"reason": "a\x00b"})
+    assert refused.status_code == 400
+    assert refused.json()["extra"] == {"where": "field", "name": "reason"}
+    assert not Referral.objects.exists()
