@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from linkwell.common.paging import MAX_OFFSET
 from linkwell.common.working_days import working_days_between
 
 from .models import Episode, EpisodeStatusChange
@@ -158,7 +159,7 @@ def list_episodes(
     request: HttpRequest,
     status: str | None = None,
     limit: int = Query(50, ge=1, le=200),  # noqa: B008
-    offset: int = Query(0, ge=0),  # noqa: B008
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),  # noqa: B008
 ) -> list[dict[str, Any]]:
     qs = episode_list_for_user(user=request.user, status=status).select_related("referral")
     episodes = _page(qs, limit, offset)
@@ -177,7 +178,8 @@ def _page(qs: Any, limit: int, offset: int) -> list[Episode]:
 
 
 LIMIT = Query(50, ge=1, le=200)
-OFFSET = Query(0, ge=0)
+# Bounded: a larger offset than any list holds overflowed the databases' 64-bit integers (500).
+OFFSET = Query(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get("/caseload", response=list[EpisodeOut], summary="My caseload (or my team's)")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from linkwell.accounts.models import Role
 from linkwell.common.errors import ApplicationError
 from linkwell.common.needs import NEED_LABELS
+from linkwell.common.paging import MAX_PAGE
 from linkwell.referrals.models import ReferralSource
 from linkwell.referrals.views import STAFF_ROLES, roles_required
 
@@ -346,7 +347,7 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
         kind = filters.cleaned_data["kind"]
         identity = filters.cleaned_data["identity"]
     page = request.GET.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_number = min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1
     rows, total = selectors.feedback_rows_for_user(
         user=request.user,
         about_service_uuid=about or None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from linkwell.common.needs import NEED_CHOICES
+from linkwell.common.paging import MAX_PAGE
 
 from .models import DeliveryMode
 
@@ -49,7 +50,9 @@ class DirectorySearchForm(forms.Form):
         required=False,
         choices=[("relevance", "Best match"), ("distance", "Nearest first")],
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
+    )
 
     def clean(self) -> dict:
         data = super().clean() or {}

@@ -86,9 +86,12 @@ def _datetime(request: HttpRequest, name: str) -> dt.datetime | None:
     raw = request.GET.get(name)
     if not raw:
         return None
-    moment = parse_datetime(raw)
+    try:
+        moment = parse_datetime(raw)
+        day = parse_date(raw) if moment is None else None
+    except ValueError:  # well formed, but no such day (2026-02-30)
+        moment = day = None
     if moment is None:
-        day = parse_date(raw)
         if day is None:
             raise BadParameter(name, f"{name} must be an ISO 8601 date or date-time.")
         moment = dt.datetime.combine(day, dt.time())

@@ -15,6 +15,7 @@ from ninja import Header, Query, Router, Schema
 
 from linkwell.accounts.models import User
 from linkwell.common.errors import ApplicationError, Forbidden, NotFound
+from linkwell.common.paging import MAX_OFFSET
 
 from .models import Referral, ReferralStatusChange
 from .selectors import (
@@ -188,7 +189,7 @@ def list_referrals(
     request: HttpRequest,
     status: str | None = None,
     limit: int = Query(50, ge=1, le=200),  # noqa: B008
-    offset: int = Query(0, ge=0),  # noqa: B008
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),  # noqa: B008
 ) -> list[dict[str, Any]]:
     qs = referral_list_for_user(user=request.user, status=status).select_related("episode")
     return [referral_out(r, user=request.user) for r in qs[offset : offset + limit]]
