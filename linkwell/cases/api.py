@@ -154,12 +154,17 @@ def episode_out(
     return out
 
 
+LIMIT = Query(50, ge=1, le=200)
+# Bounded: a larger offset than any list holds overflowed the databases' 64-bit integers (500).
+OFFSET = Query(0, ge=0, le=MAX_OFFSET)
+
+
 @router.get("", response=list[EpisodeOut], summary="Episodes I can see")
 def list_episodes(
     request: HttpRequest,
     status: str | None = None,
-    limit: int = Query(50, ge=1, le=200),  # noqa: B008
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),  # noqa: B008
+    limit: int = LIMIT,
+    offset: int = OFFSET,
 ) -> list[dict[str, Any]]:
     qs = episode_list_for_user(user=request.user, status=status).select_related("referral")
     episodes = _page(qs, limit, offset)
@@ -175,11 +180,6 @@ def _listed(request: HttpRequest, view: str, episodes: list[Episode]) -> dict[in
 
 def _page(qs: Any, limit: int, offset: int) -> list[Episode]:
     return list(qs[offset : offset + limit])
-
-
-LIMIT = Query(50, ge=1, le=200)
-# Bounded: a larger offset than any list holds overflowed the databases' 64-bit integers (500).
-OFFSET = Query(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get("/caseload", response=list[EpisodeOut], summary="My caseload (or my team's)")

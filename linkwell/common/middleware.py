@@ -113,11 +113,9 @@ def _refusal(request: HttpRequest, where: str, name: str) -> HttpResponse:
     )
     path = request.path
     if path.startswith("/fhir/"):
-        body = {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}],
-        }
-        return HttpResponse(json.dumps(body), status=400, content_type="application/fhir+json")
+        from linkwell.fhir.api import _outcome  # the FHIR API's own failure, made the same way
+
+        return _outcome(400, message, code="invalid")
     if path.startswith(_JSON_APIS):
         extra = {"where": where, "name": name}
         return JsonResponse({"message": message, "extra": extra}, status=400)
