@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before anything that reads the request for its own ends (two-factor, audit, views).
-    "linkwell.common.middleware.RefuseNullCharactersMiddleware",
+    "linkwell.common.middleware.RefuseBadCharactersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "linkwell.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,4 +1,4 @@
-"""Requests carrying a null character are refused before any view sees them.
+"""Requests carrying characters no text can hold are refused before any view sees them.
 
 A null character (U+0000) is never part of a name, a reason or a search, and PostgreSQL cannot
 store one in text: let through, it failed the request with a server error on PostgreSQL and was
@@ -6,11 +6,17 @@ stored as it came on SQLite. So a null character anywhere a view could read it (
 parameter, a form field, a JSON string, a header) gets a 400 that says where it was, in the shape
 the caller expects (the API's ``{"message", "extra"}``, FHIR's OperationOutcome, or a page), and
 nothing is read or written. Uploaded files are not looked at: a spreadsheet may hold any byte.
+
+A lone surrogate (U+D800 to U+DFFF on its own: half of a pair that spells one character beyond
+U+FFFF) is not a character at all and cannot be written as UTF-8, so neither database can store
+one. Only a JSON string can bring one (``"\\ud800"``); a path, query, form or header is decoded
+from UTF-8 bytes, which cannot spell one. It is refused the same way.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,53 +26,58 @@ from django.shortcuts import render
 
 NUL = "\x00"
 _JSON_NUL = b"\\u0000"
+# How JSON spells a surrogate (a pair, which is a character, or a lone one, which is not).
+_JSON_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _JSON_APIS = ("/api/", "/fhir/", "/hsds/")
 
 
-class RefuseNullCharactersMiddleware:
+class RefuseBadCharactersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        found = null_character_in(request)
+        found = bad_character_in(request)
         if found is not None:
             return _refusal(request, *found)
         return self.get_response(request)
 
 
-def null_character_in(request: HttpRequest) -> tuple[str, str] | None:
-    """(where, name) of the first null character in what a view could read, or None."""
+def bad_character_in(request: HttpRequest) -> tuple[str, str, str] | None:
+    """(what, where, name) of the first null character or lone surrogate in what a view could
+    read, or None."""
     if NUL in request.path:
-        return "path", ""
+        return _NULL, "path", ""
     query = request.META.get("QUERY_STRING", "")
     if "%00" in query or NUL in query:
         for key, values in request.GET.lists():
             if NUL in key or any(NUL in value for value in values):
-                return "query parameter", key.replace(NUL, "")
+                return _NULL, "query parameter", key.replace(NUL, "")
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and NUL in value:
-            return "header", key[5:].replace("_", "-").title()
+            return _NULL, "header", key[5:].replace("_", "-").title()
     if request.method not in ("POST", "PUT", "PATCH"):
         return None
     content_type = request.content_type or ""
     if content_type == "application/json" or content_type.endswith("+json"):
-        # A JSON text spells a null character \u0000 (a bare one is not JSON; the parser
-        # refuses it). Looked for in the bytes first, so a body without one is not parsed twice.
-        if _JSON_NUL not in request.body:
+        # A JSON text spells a null character \u0000 and a surrogate \ud800 and the like (a
+        # bare one is not JSON, nor valid UTF-8; the parser refuses it). Looked for in the bytes
+        # first, so a body without one is not parsed twice.
+        body = request.body
+        if _JSON_NUL not in body and _JSON_SURROGATE.search(body) is None:
             return None
         try:
-            data = json.loads(request.body)
-        except ValueError:
-            return None  # not JSON: the view's own parser says so
-        name = _json_null(data, "")
-        return None if name is None else ("field", name)
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return None  # not JSON (or nested past any use): the view's own parser says so
+        return _json_bad(data)
     if content_type in _FORMS:
         if content_type == "multipart/form-data" and not _body_kept(request):
             return None
         for key, values in request.POST.lists():
             if NUL in key or any(NUL in value for value in values):
-                return "field", key.replace(NUL, "")
+                return _NULL, "field", key.replace(NUL, "")
     return None
 
 
@@ -86,31 +97,60 @@ def _body_kept(request: HttpRequest) -> bool:
     return not request.path.startswith(_JSON_APIS)
 
 
-def _json_null(data: Any, at: str) -> str | None:
-    if isinstance(data, str):
-        return at if NUL in data else None
-    if isinstance(data, dict):
-        for key, value in data.items():
-            inner = f"{at}.{key}" if at else str(key)
-            if NUL in key:
-                return inner.replace(NUL, "")
-            found = _json_null(value, inner)
+def _json_bad(data: Any) -> tuple[str, str, str] | None:
+    """(what, "field", where) of the first null character or lone surrogate in a parsed JSON
+    text's strings and keys, or None. Walked without recursion: a body nested as deep as the
+    parser allows must not exhaust the stack here."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, str):
+            found = _bad_text(value)
             if found is not None:
-                return found
-    if isinstance(data, list):
-        for index, value in enumerate(data):
-            found = _json_null(value, f"{at}[{index}]")
-            if found is not None:
-                return found
+                return found, "field", at
+        elif isinstance(value, dict):
+            inner = []
+            for key, item in value.items():
+                name = f"{at}.{key}" if at else str(key)
+                found = _bad_text(key)
+                if found is not None:
+                    return found, "field", _printable(name)
+                inner.append((item, name))
+            stack.extend(reversed(inner))
+        elif isinstance(value, list):
+            stack.extend(reversed([(item, f"{at}[{i}]") for i, item in enumerate(value)]))
     return None
 
 
-def _refusal(request: HttpRequest, where: str, name: str) -> HttpResponse:
+def _bad_text(text: str) -> str | None:
+    if NUL in text:
+        return _NULL
+    if _SURROGATE.search(text) is not None:
+        return _LONE_SURROGATE
+    return None
+
+
+def _printable(name: str) -> str:
+    return _SURROGATE.sub("\ufffd", name.replace(NUL, ""))
+
+
+_NULL = "a null character"
+_LONE_SURROGATE = "a lone surrogate (half of a pair that spells one character)"
+
+
+def _refusal(request: HttpRequest, what: str, where: str, name: str) -> HttpResponse:
     place = f"the {where} {name!r}" if name else f"the {where}"
-    message = (
-        f"The request has a null character in {place}. Linkwell does not accept null "
-        "characters: send it again without it."
-    )
+    if what == _NULL:
+        message = (
+            f"The request has a null character in {place}. Linkwell does not accept null "
+            "characters: send it again without it."
+        )
+    else:
+        message = (
+            f"The request has {what} in {place}: it is not a character, and no text can hold "
+            "it. Send the text as UTF-8, or escape a character beyond U+FFFF as both halves "
+            "of its pair."
+        )
     path = request.path
     if path.startswith("/fhir/"):
         from linkwell.fhir.api import _outcome  # the FHIR API's own failure, made the same way
