@@ -76,6 +76,8 @@ def referral_bundle_post(request: HttpRequest) -> HttpResponse:
         data = json.loads(request.body or b"{}")
     except ValueError:
         return _outcome(400, "The body is not JSON.", "invalid")
+    except RecursionError:
+        return _outcome(400, "The body is nested too deeply to be a FHIR Bundle.", "invalid")
     kwargs = mapping.parse_referral_bundle(data)
     user: Any = request.user
     organisation = getattr(user, "organisation", None)

@@ -9,6 +9,7 @@ services and records are referenced by their public UUIDs.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -217,6 +218,33 @@ def _first(resources: dict[str, list[Any]], kind: str) -> Any:
     return found[0] if found else None
 
 
+def _check_entry_types(entries: Any) -> None:
+    """Each entry's resource names a FHIR R4 resource type. Checked before the Bundle's own
+    validation, whose look-up of a resource's model fails with an error of its own (not a
+    validation error) for a type that is not a string or names no resource."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    if not isinstance(entries, list):
+        return  # the Bundle's validation says what an entry list must be
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("resourceType")
+        known = isinstance(kind, str) and kind != ""
+        if known:
+            try:
+                get_fhir_model_class(kind)
+            except (ValueError, KeyError):
+                known = False
+        if not known:
+            raise ValidationError(
+                f"The Bundle's entry {index} has a resource whose resourceType "
+                f"({json.dumps(kind)}) is not a FHIR R4 resource type: a referral's Bundle holds a "
+                "Patient, a ServiceRequest, a Task and a Consent."
+            )
+
+
 def parse_referral_bundle(data: dict[str, Any]) -> dict[str, Any]:
     """Turn an inbound Bundle (ServiceRequest, Task, Patient, Consent) into referral_create's
     keyword arguments (without actor, source or team). Raises ValidationError with a plain
@@ -225,6 +253,7 @@ def parse_referral_bundle(data: dict[str, Any]) -> dict[str, Any]:
 
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise ValidationError("Send a FHIR Bundle.")
+    _check_entry_types(data.get("entry"))
     try:
         bundle = Bundle.model_validate(data)
     except PydanticError as exc:

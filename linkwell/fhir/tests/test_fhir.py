@@ -102,6 +102,29 @@ def test_bad_bundles_get_an_operation_outcome_and_change_nothing(world, client_f
     assert not Referral.objects.exists()
 
 
+def _with_entry_type(kind):
+    body = inbound()
+    body["entry"][0]["resource"]["resourceType"] = kind
+    return body
+
+
+@pytest.mark.parametrize("kind", ["abc", "", "patient", 12, None, ["Patient"], {"a": 1}, True])
+def test_an_entry_whose_resource_type_names_no_resource_is_refused(world, client_for, kind):
+    response = post(client_for(world.referrer), _with_entry_type(kind))
+    assert response.status_code == 400, response.content
+    diagnostics = response.json()["issue"][0]["diagnostics"]
+    assert "entry 0" in diagnostics and "not a FHIR R4 resource type" in diagnostics
+    assert not Referral.objects.exists()
+
+
+def test_a_body_nested_too_deeply_is_refused(world, client_for):
+    response = client_for(world.referrer).post(
+        "/fhir/Bundle", b"[" * 100_000 + b"]" * 100_000, content_type="application/fhir+json"
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["issue"][0]["diagnostics"]
+
+
 def test_without_consent_the_referral_is_refused(world, client_for):
     body = inbound()
     body["entry"] = [e for e in body["entry"] if e["resource"]["resourceType"] != "Consent"]
