@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
+from linkwell.common.schemas import ApiDateTime
+
 from . import selectors, services
 from .models import Consent, ConsentMethod, ConsentPurpose, ContactMethod, EthnicCategory, Person
 from .models import Sex as SexChoice
@@ -130,7 +132,7 @@ class ConsentIn(Schema):
     given: bool
     method: ConsentMethod
     note: str = ""
-    recorded_at: dt.datetime | None = None
+    recorded_at: ApiDateTime | None = None
 
 
 @router.get("", response=list[PersonSummaryOut], summary="Find people on your caseload")

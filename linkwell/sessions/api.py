@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from linkwell.cases.selectors import episode_get_for_user
+from linkwell.common.schemas import ApiDateTime
 
 from . import selectors, services
 from .models import AllowanceExtension, Appointment
@@ -18,7 +19,7 @@ router = Router()
 
 
 class AppointmentIn(Schema):
-    starts_at: dt.datetime
+    starts_at: ApiDateTime
     mode: str
     duration_minutes: int = 45
     venue_kind: str = ""

@@ -138,3 +138,45 @@ def test_anonymous_requests_are_refused(person):
 
     assert Client().get(f"/api/v1/people/{person.uuid}").status_code == 401
     assert Client().get("/api/v1/people").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("recorded_at", "message"),
+    [
+        ("2026-01-01T10:00:00+23:59", "offset must be between -14:00 and +14:00"),
+        ("0001-01-01T00:00:00+01:00", "between the years 1 and 9999"),
+        ("9999-12-31T23:59:59-10:00", "between the years 1 and 9999"),
+        (32768, "as text"),
+        (1.5e9, "as text"),
+    ],
+)
+def test_a_consent_time_no_database_can_hold_is_refused(
+    world, client_for, person, recorded_at, message
+):
+    # Each was a server error: an offset PostgreSQL refuses, a moment before year 1 or after
+    # 9999 in UTC; a number was read as seconds since 1970.
+    response = client_for(world.link_worker).post(
+        f"/api/v1/people/{person.uuid}/consents",
+        {"purpose": "share_gp", "given": True, "method": "verbal", "recorded_at": recorded_at},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["message"].startswith("recorded_at")
+    assert message in response.json()["message"]
+    assert not consent_in_force(person=person, purpose="share_gp")
+
+
+def test_a_consent_time_with_a_real_offset_is_kept(world, client_for, person):
+    response = client_for(world.link_worker).post(
+        f"/api/v1/people/{person.uuid}/consents",
+        {
+            "purpose": "share_gp",
+            "given": True,
+            "method": "verbal",
+            "recorded_at": "2026-11-20T15:30:00+05:30",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    recorded = person.consents.get(purpose="share_gp").recorded_at
+    assert recorded == dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)

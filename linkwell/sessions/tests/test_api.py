@@ -86,3 +86,14 @@ def test_outsider_is_refused_everywhere(world, client_for, episode):
     today = timezone.localdate().isoformat()
     assert outsider.get(f"{URL}/diary", {"start": today, "days": 7}).json() == []
     assert outsider.get(f"{URL}/extensions/awaiting").json() == []
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    ["2026-01-01T10:00:00+23:59", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", 32768],
+)
+def test_a_start_time_no_database_can_hold_is_refused(world, client_for, episode, starts_at):
+    response = _book(client_for(world.link_worker), episode, starts_at=starts_at)
+    assert response.status_code == 400, response.content
+    assert response.json()["message"].startswith("starts_at")
+    assert not Appointment.objects.exists()

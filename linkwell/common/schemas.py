@@ -1,0 +1,44 @@
+"""Field types the JSON API's request schemas share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+
+# The furthest any place's clock is from UTC (Kiribati +14:00, Baker Island -12:00): an offset
+# beyond this is a typing slip, and PostgreSQL refuses offsets past 15:59.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+
+
+def _as_text(value: Any) -> Any:
+    # pydantic would read a number as seconds since 1970: 32768 became a moment in 1970.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("Give a date and time as text, like 2026-11-25T14:30:00Z.")
+    return value
+
+
+def _storable(value: dt.datetime) -> dt.datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("The time zone offset must be between -14:00 and +14:00.")
+    try:
+        # Stored as UTC: 0001-01-01T00:00+01:00 is before the first moment a date can hold.
+        utc = value if offset is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        utc = dt.datetime.min
+    if not _FIRST <= utc <= _LAST:
+        raise ValueError("Give a date and time between the years 1 and 9999.")
+    return value
+
+
+# A day inside the calendar's ends: a time without an offset is the service's local time, which
+# may be up to a day off UTC when it is stored.
+_FIRST = dt.datetime(1, 1, 2)
+_LAST = dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
+
+
+ApiDateTime = Annotated[dt.datetime, BeforeValidator(_as_text), AfterValidator(_storable)]
+"""A date and time sent to the API: ISO 8601 text (not a number of seconds), with a UTC offset
+no further than any real place's, and a day inside the calendar's ends."""
