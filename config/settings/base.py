@@ -119,7 +119,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_SQLITE_PATH = VAR_DIR / "linkwell.sqlite3"
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Django's SQLite backend with PostgreSQL's integer ranges for validation (see its docstring).
+SQLITE_ENGINE = "linkwell.common.sqlite"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
     # Connections are kept (conn_max_age above) on SQLite too: opening one and reading the
     # schema before its first query costs about 1.5 ms of CPU, which every request paid when a
     # connection lasted one request. An idle connection in autocommit holds no lock.

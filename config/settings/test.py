@@ -18,7 +18,7 @@ STATIC_ROOT = None  # type: ignore[assignment]
 # Django's shared in-memory database: in shared-cache memory SQLite fails at once with "database
 # table is locked" rather than waiting, so concurrent writers could not queue as they do on a file
 # in production (IMMEDIATE transactions with a busy timeout).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     import os as _os
 
     (VAR_DIR / "test-databases").mkdir(exist_ok=True)  # noqa: F405

@@ -378,6 +378,10 @@ def self_completion_submit(*, token: str, answers: Any) -> QuestionnaireResponse
     return response
 
 
+# A response's total holds the chosen answer's value: a 32-bit integer column.
+POLL_VALUE_MIN, POLL_VALUE_MAX = -(2**31), 2**31 - 1
+
+
 @transaction.atomic
 def poll_create(*, team: Team, actor: User, question: str, options: list[tuple[int, str]]) -> Poll:
     """A service's own one-question poll; each option is scored as its value."""
@@ -387,6 +391,15 @@ def poll_create(*, team: Team, actor: User, question: str, options: list[tuple[i
     values = [int(v) for v, _ in options]
     if len(set(values)) != len(values):
         raise ValidationError({"options": "Each answer needs its own value."})
+    if any(not POLL_VALUE_MIN <= v <= POLL_VALUE_MAX for v in values):
+        # An answer's value becomes the response's total (an integer column): a larger one made
+        # every answer to the poll fail, with a message about a field nobody had sent.
+        raise ValidationError(
+            {
+                "options": f"Each answer's value must be a whole number from {POLL_VALUE_MIN:,} "
+                f"to {POLL_VALUE_MAX:,}."
+            }
+        )
     poll = Poll(
         team=team,
         question=question.strip(),

@@ -129,7 +129,7 @@ def test_production_keeps_the_sqlite_settings_built_from_database_url(tmp_path):
     result = _run(["-c", script], _production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.sqlite3",
+        "linkwell.common.sqlite",
         str(tmp_path / "x.sqlite3"),
         "IMMEDIATE",
         "False",

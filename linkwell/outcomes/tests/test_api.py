@@ -306,6 +306,20 @@ def test_a_supervisor_sets_the_team_schedule(world, client_for):
     assert client.get(url).json()["review_after_weeks"] == 8
 
 
+@pytest.mark.parametrize("field", ["review_after_weeks", "link_valid_days", "remind_every_days"])
+def test_a_schedule_number_past_what_the_column_holds_is_a_400_on_both_databases(
+    world, client_for, field
+):
+    # SQLite took 2**31 weeks (it stores any 64-bit integer), and every due-measure calculation
+    # for the team then failed with a server error; PostgreSQL refused it. Both refuse it now.
+    url = f"/api/v1/outcomes/teams/{world.service_team.uuid}/schedule"
+    client = client_for(world.supervisor)
+    response = client.put(url, data=json.dumps({field: 2**31}), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "less than or equal to 32767" in response.json()["message"]
+    assert client.get(url).json()[field] < 2**15
+
+
 def test_schedule_changes_are_refused_to_link_workers_and_outsiders(world, client_for):
     url = f"/api/v1/outcomes/teams/{world.service_team.uuid}/schedule"
     body = json.dumps({"review_after_weeks": 2})
@@ -353,3 +367,22 @@ def test_a_team_adds_a_poll_and_stores_answers_to_it(world, client_for):
         {"question": "?", "options": [{"value": 0, "label": "No"}, {"value": 1, "label": "Y"}]},
     )
     assert refused.status_code == 404
+
+
+@pytest.mark.parametrize("value", [10**23, 2**31, -(2**31) - 1])
+def test_a_poll_answer_value_no_total_can_hold_is_refused_when_the_poll_is_made(
+    world, client_for, value
+):
+    from linkwell.outcomes.models import Poll
+
+    response = _post(
+        client_for(world.link_worker),
+        f"/api/v1/outcomes/teams/{world.service_team.uuid}/polls",
+        {
+            "question": "Did today's group help?",
+            "options": [{"value": 0, "label": "No"}, {"value": value, "label": "Yes"}],
+        },
+    )
+    assert response.status_code == 400, response.content
+    assert "whole number from -2,147,483,648 to 2,147,483,647" in response.json()["message"]
+    assert not Poll.objects.exists()

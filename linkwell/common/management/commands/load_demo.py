@@ -38,7 +38,7 @@ RESET_REFUSAL = (
 
 def _where_the_database_is() -> str:
     db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.sqlite3":
+    if db["ENGINE"] == settings.SQLITE_ENGINE:
         return f"remove the file {db['NAME']} (and its -wal and -shm files)"
     return f"drop and re-create the PostgreSQL database {db['NAME']!r}"
 
