@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from linkwell.accounts.models import Role, Team
@@ -59,6 +60,21 @@ def _london_day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
 
 
+# The days a diary can show: a week either side of any of them still lies in the calendar
+# (9999-12-31 and a week on was a server error), with centuries to spare either way.
+DIARY_FIRST = dt.date(1900, 1, 1)
+DIARY_LAST = dt.date(2999, 12, 31)
+
+
+def diary_day(value: dt.date) -> dt.date:
+    """``value`` if a diary can show it; raises ValidationError otherwise."""
+    if not DIARY_FIRST <= value <= DIARY_LAST:
+        raise ValidationError(
+            f"The diary covers {DIARY_FIRST.year} to {DIARY_LAST.year}: give a date in those years."
+        )
+    return value
+
+
 def diary_for_user(
     *, user: Any, start: dt.date, days: int = 1, link_worker: Any = None
 ) -> QuerySet[Appointment]:
@@ -67,6 +83,7 @@ def diary_for_user(
     worker = link_worker or user
     if worker.pk != user.pk and user.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise NotFound("Diary not found.")
+    diary_day(start)
     begin = _london_day_start(start)
     end = _london_day_start(start + dt.timedelta(days=days))
     return (

@@ -26,8 +26,9 @@ from .selectors import LONDON
 def diary(request: HttpRequest) -> HttpResponse:
     view = "week" if request.GET.get("view") == "week" else "day"
     try:
-        start = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
+        start = selectors.diary_day(dt.date.fromisoformat(request.GET.get("date", "")))
+    except (ValueError, ValidationError):
+        # No date, or one that is not a day the diary shows: today's diary.
         start = timezone.now().astimezone(LONDON).date()
     if view == "week":
         start -= dt.timedelta(days=start.weekday())

@@ -47,3 +47,31 @@ def test_a_page_number_past_any_list_is_no_server_error(world, client_for):
     assert "less than or equal to 1000000" in directory.content.decode()
     feedback = client.get("/community/feedback/", {"page": HUGE})
     assert feedback.status_code == 200
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
+def test_a_diary_date_at_the_calendars_ends_is_refused_by_the_api(world, client_for, day):
+    # 9999-12-31 and a week on was a server error, on both databases.
+    client = client_for(world.link_worker)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/sessions/diary", {"start": day, "days": 7})
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "The diary covers 1900 to 2999: give a date in those years."
+    )
+    assert client.get("/api/v1/sessions/diary", {"start": "2999-12-31", "days": 7}).json() == []
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_diary_page_shows_today_for_a_date_at_the_calendars_ends(world, client_for, day):
+    from django.utils import timezone
+
+    from linkwell.sessions.selectors import LONDON
+
+    client = client_for(world.link_worker)
+    client.raise_request_exception = False
+    for view in ("day", "week"):
+        response = client.get("/sessions/diary/", {"date": day, "view": view})
+        today = timezone.now().astimezone(LONDON).date()
+        assert response.status_code == 200
+        assert response.context["start"] <= today <= response.context["end"]
