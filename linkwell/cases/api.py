@@ -36,7 +36,7 @@ from .services import episode_transition
 router = Router()
 
 
-class HistoryOut(Schema):
+class EpisodeHistoryOut(Schema):
     from_status: str
     to_status: str
     reason: str
@@ -85,7 +85,7 @@ class UpcomingOut(Schema):
     episode: EpisodeOut
 
 
-class ExtensionOut(Schema):
+class PendingExtensionOut(Schema):
     uuid: UUID
     extra_sessions: int
     reason: str
@@ -104,10 +104,10 @@ class CountsOut(Schema):
 
 class EpisodeDetailOut(EpisodeOut):
     discharge_note: str
-    history: list[HistoryOut]
+    history: list[EpisodeHistoryOut]
 
 
-class TransitionIn(Schema):
+class EpisodeTransitionIn(Schema):
     status: str
     reason: str = ""
     discharge_reason: str = ""
@@ -264,7 +264,7 @@ def caseload_upcoming(
 
 @router.get(
     "/caseload/extensions",
-    response=list[ExtensionOut],
+    response=list[PendingExtensionOut],
     summary="Requests for more sessions: those I may decide, or those I made",
 )
 def caseload_extensions(request: HttpRequest) -> list[dict[str, Any]]:
@@ -296,7 +296,7 @@ def get_episode(request: HttpRequest, episode_uuid: str) -> dict[str, Any]:
     summary="Move an episode: active, closing, or closed with a discharge reason",
 )
 def transition_episode(
-    request: HttpRequest, episode_uuid: str, payload: TransitionIn
+    request: HttpRequest, episode_uuid: str, payload: EpisodeTransitionIn
 ) -> dict[str, Any]:
     episode = episode_get_for_user(user=request.user, episode_uuid=episode_uuid)
     episode = episode_transition(

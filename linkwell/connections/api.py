@@ -23,14 +23,14 @@ class ConnectionIn(Schema):
     note: str = ""
 
 
-class TransitionIn(Schema):
+class ConnectionTransitionIn(Schema):
     status: str
     reason: str = ""
     decline_reason: str = ""
     waiting_list: bool = False
 
 
-class HistoryOut(Schema):
+class ConnectionHistoryOut(Schema):
     from_status: str
     to_status: str
     reason: str
@@ -51,7 +51,7 @@ class ConnectionOut(Schema):
     support_ended_at: dt.datetime | None
     created_at: dt.datetime
     shared: dict[str, Any] | None
-    history: list[HistoryOut]
+    history: list[ConnectionHistoryOut]
 
 
 def connection_out(connection: Connection, user: Any, *, history: bool = True) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def connection_get(request: HttpRequest, connection_uuid: UUID) -> dict:
 
 @router.post("/{connection_uuid}/transition", response=ConnectionOut)
 def connection_transition(
-    request: HttpRequest, connection_uuid: UUID, payload: TransitionIn
+    request: HttpRequest, connection_uuid: UUID, payload: ConnectionTransitionIn
 ) -> dict:
     """accepted, rejected (with decline_reason), on-hold (waiting_list), in-progress (support
     started), completed (support ended), failed, cancelled (the team)."""

@@ -23,13 +23,13 @@ class SuggestIn(Schema):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
-class SuggestionOut(Schema):
+class NeedSuggestionOut(Schema):
     code: str
     score: float
 
 
 class SuggestOut(Schema):
-    suggestions: list[SuggestionOut]
+    suggestions: list[NeedSuggestionOut]
 
 
 @router.post("/needs/suggest", response=SuggestOut, summary="Suggest needs domains from words")
@@ -47,7 +47,7 @@ def needs_suggest(request: HttpRequest, payload: SuggestIn) -> dict:
     }
 
 
-class MatchOut(Schema):
+class ServiceMatchOut(Schema):
     service: UUID
     name: str
     organization: str
@@ -66,7 +66,7 @@ class MatchesOut(Schema):
     conversation_version: int
     considered: int
     notices: list[str]
-    matches: list[MatchOut]
+    matches: list[ServiceMatchOut]
 
 
 @router.get(

@@ -98,7 +98,7 @@ class ReferralOut(Schema):
     episode: UUID | None = None
 
 
-class HistoryOut(Schema):
+class ReferralHistoryOut(Schema):
     from_status: str
     to_status: str
     reason: str
@@ -107,7 +107,7 @@ class HistoryOut(Schema):
     actor: str | None
 
 
-class TransitionIn(Schema):
+class ReferralTransitionIn(Schema):
     status: str
     reason: str = ""
 
@@ -202,7 +202,9 @@ def get_referral(request: HttpRequest, referral_uuid: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/{referral_uuid}/history", response=list[HistoryOut], summary="A referral's status history"
+    "/{referral_uuid}/history",
+    response=list[ReferralHistoryOut],
+    summary="A referral's status history",
 )
 def get_referral_history(request: HttpRequest, referral_uuid: str) -> list[dict[str, Any]]:
     referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
@@ -215,7 +217,7 @@ def get_referral_history(request: HttpRequest, referral_uuid: str) -> list[dict[
     summary="Change a referral's status (accept, decline, hold, cancel...)",
 )
 def transition_referral(
-    request: HttpRequest, referral_uuid: str, payload: TransitionIn
+    request: HttpRequest, referral_uuid: str, payload: ReferralTransitionIn
 ) -> dict[str, Any]:
     referral = referral_get_for_user(user=request.user, referral_uuid=referral_uuid)
     referral = referral_transition(

@@ -63,7 +63,7 @@ class DecisionIn(Schema):
     note: str = ""
 
 
-class ExtensionOut(Schema):
+class AllowanceExtensionOut(Schema):
     uuid: UUID
     episode: UUID
     extra_sessions: int
@@ -151,7 +151,7 @@ def allowance(request: HttpRequest, episode_uuid: UUID) -> dict[str, Any]:
     }
 
 
-@router.post("/episodes/{episode_uuid}/extensions", response={201: ExtensionOut})
+@router.post("/episodes/{episode_uuid}/extensions", response={201: AllowanceExtensionOut})
 def extension_request(
     request: HttpRequest, episode_uuid: UUID, payload: ExtensionIn
 ) -> tuple[int, dict[str, Any]]:
@@ -165,12 +165,12 @@ def extension_request(
     return 201, _extension(extension)
 
 
-@router.get("/extensions/awaiting", response=list[ExtensionOut])
+@router.get("/extensions/awaiting", response=list[AllowanceExtensionOut])
 def extensions_awaiting(request: HttpRequest) -> list[dict[str, Any]]:
     return [_extension(e) for e in selectors.extensions_awaiting_for_user(user=request.user)]
 
 
-@router.post("/extensions/{extension_uuid}/decision", response=ExtensionOut)
+@router.post("/extensions/{extension_uuid}/decision", response=AllowanceExtensionOut)
 def extension_decide(
     request: HttpRequest, extension_uuid: UUID, payload: DecisionIn
 ) -> dict[str, Any]:

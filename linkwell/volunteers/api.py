@@ -24,7 +24,7 @@ class MyMatchOut(Schema):
     started_on: dt.date
 
 
-class SuggestionOut(Schema):
+class VolunteerSuggestionOut(Schema):
     volunteer: UUID
     role: str
     score: int
@@ -37,7 +37,7 @@ class MatchIn(Schema):
     agreed_plan_items: list[str]
 
 
-class MatchOut(Schema):
+class VolunteerMatchOut(Schema):
     uuid: UUID
     person: UUID
     volunteer: UUID
@@ -76,7 +76,7 @@ def my_matches(request: HttpRequest) -> list[selectors.MyMatch]:
     return selectors.my_matches_for_volunteer(user=request.user)
 
 
-@router.get("/suggestions/{person_uuid}", response=list[SuggestionOut])
+@router.get("/suggestions/{person_uuid}", response=list[VolunteerSuggestionOut])
 def suggestions(
     request: HttpRequest, person_uuid: UUID, interests: str = "", availability: str = ""
 ) -> list[dict]:
@@ -98,7 +98,7 @@ def suggestions(
     ]
 
 
-@router.post("/matches", response={201: MatchOut})
+@router.post("/matches", response={201: VolunteerMatchOut})
 def match_create(request: HttpRequest, payload: MatchIn) -> tuple[int, dict]:
     person = person_get_for_user(user=request.user, person_uuid=payload.person)
     volunteer = selectors.volunteer_get_for_user(
@@ -125,7 +125,7 @@ def match_review(request: HttpRequest, match_uuid: UUID, payload: ReviewIn) -> t
     return 201, {"uuid": str(review.uuid), "reviewed_on": review.reviewed_on.isoformat()}
 
 
-@router.post("/matches/{match_uuid}/end", response=MatchOut)
+@router.post("/matches/{match_uuid}/end", response=VolunteerMatchOut)
 def match_end(request: HttpRequest, match_uuid: UUID, payload: EndIn) -> dict:
     match = selectors.match_get_for_user(user=request.user, match_uuid=match_uuid)
     ended = services.match_end(
