@@ -42,3 +42,16 @@ _LAST = dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
 ApiDateTime = Annotated[dt.datetime, BeforeValidator(_as_text), AfterValidator(_storable)]
 """A date and time sent to the API: ISO 8601 text (not a number of seconds), with a UTC offset
 no further than any real place's, and a day inside the calendar's ends."""
+
+
+def _an_object(value: Any) -> Any:
+    # ninja reads a nested schema from any value's attributes, so a number or a string became a
+    # schema of defaults, and what the client meant was dropped without a word.
+    if not isinstance(value, dict):
+        raise ValueError("Give an object here ({...} with the fields described).")
+    return value
+
+
+AnObject = BeforeValidator(_an_object)
+"""For a field whose type is a nested schema: the value must be a JSON object. Use as
+``Annotated[PreferencesIn, AnObject]``."""

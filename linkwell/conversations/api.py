@@ -4,12 +4,14 @@ the support plan and the services offered. The episode's team only; others get 4
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
+
+from linkwell.common.schemas import AnObject
 
 from . import selectors, services
 from .models import Conversation, PlanOption, SupportPlan
@@ -36,7 +38,7 @@ class PreferencesIn(Schema):
 class ConversationIn(Schema):
     needs: list[NeedIn]
     strengths: str = Field("", max_length=5000)
-    preferences: PreferencesIn = PreferencesIn()
+    preferences: Annotated[PreferencesIn, AnObject] = PreferencesIn()
     notes: str = Field("", max_length=10000)
 
 

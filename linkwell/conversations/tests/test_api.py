@@ -18,6 +18,22 @@ BODY = {
 }
 
 
+@pytest.mark.parametrize("preferences", [5, "phone only", ["phone"], True])
+def test_preferences_that_are_not_an_object_are_refused_not_dropped(
+    world, client_for, episode, preferences
+):
+    # They became the default preferences, and the link worker's were lost without a word.
+    response = client_for(world.link_worker).post(
+        url(episode, "conversation"),
+        {**BODY, "preferences": preferences},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["message"].startswith("preferences: ")
+    assert "Give an object here" in response.json()["message"]
+    assert not Conversation.objects.exists()
+
+
 def test_post_then_read_versions(world, client_for, episode):
     client = client_for(world.link_worker)
     first = client.post(url(episode, "conversation"), BODY, content_type="application/json")
