@@ -20,7 +20,13 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The NHS.UK design system's styles built with Linkwell's settings (frontend/nhsuk.scss says why).
+CSS := linkwell/static/linkwell/build/nhsuk.css
+$(CSS): frontend/nhsuk.scss node_modules/.installed
+	mkdir -p $(dir $@)
+	npx --no-install sass --no-source-map --style=compressed --load-path=node_modules $< $@
+
+install: $(VENV)/.installed node_modules/.installed $(CSS)
 
 demo: install
 	mkdir -p var
@@ -57,4 +63,4 @@ bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules var staticfiles
+	rm -rf $(VENV) node_modules var staticfiles $(dir $(CSS))

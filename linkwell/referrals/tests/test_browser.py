@@ -172,3 +172,30 @@ def test_a_gp_receptionist_finds_a_known_person_by_nhs_number_and_refers_them(li
     referral = Referral.objects.get()
     assert referral.person == known
     assert referral.reference in page.content()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_self_referral_forms_follow_up_questions_open_and_close_with_the_radios(
+    live_server, browser
+):
+    page = browser.new_page()
+    page.goto(live_server.url + reverse("public:self_refer"))
+    crisis = page.locator("#conditional-crisis")
+    at_risk = page.get_by_role("group", name=re.compile("at risk of harm", re.I))
+    assert crisis.is_hidden()
+    at_risk.get_by_role("radio", name="Yes").check()
+    assert crisis.is_visible()
+    assert crisis.get_by_text("116 123").first.is_visible()
+    at_risk.get_by_role("radio", name="No").check()
+    assert crisis.is_hidden()
+    # Each contact method shows only its own box.
+    page.get_by_label("Text message").check()
+    assert page.locator("#conditional-contact-sms").is_visible()
+    assert page.locator("#conditional-contact-phone").is_hidden()
+    page.get_by_label("Phone call").check()
+    assert page.locator("#conditional-contact-phone").is_visible()
+    assert page.locator("#conditional-contact-sms").is_hidden()
+    # aria-expanded is not allowed on a radio; aria-controls names what each one reveals.
+    assert page.locator("input[type=radio][aria-expanded]").count() == 0
+    assert page.locator("input[type=radio][aria-controls=conditional-crisis]").count() == 1
