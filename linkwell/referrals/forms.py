@@ -100,6 +100,30 @@ class DateInputWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+def date_from_parts(value: Any, subject: str) -> dt.date | None:
+    """The date typed into the NHS date input's three boxes (day, month, year), or None when all
+    three are empty; otherwise a ValidationError with the NHS service manual's messages."""
+    if isinstance(value, dt.date):
+        return value
+    parts = [str(p or "").strip() for p in (value or ["", "", ""])]
+    if not any(parts):
+        return None
+    subject = subject[0].upper() + subject[1:]
+    for part, name in zip(parts, ("day", "month", "year"), strict=True):
+        if not part:
+            raise ValidationError(f"{subject} must include a {name}", code="incomplete")
+    day, month, year = parts
+    # A day or month of more than two digits is no date (and 2**31 of them was a server error:
+    # too large for the calendar's arithmetic).
+    digits = all(p.isdecimal() for p in parts)
+    if not digits or len(day) > 2 or len(month) > 2 or len(year) != 4:
+        raise ValidationError(f"{subject} must be a real date", code="invalid")
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValidationError(f"{subject} must be a real date", code="invalid") from None
+
+
 class DateOfBirthField(forms.Field):
     """A past date typed as day, month and year, with the NHS service manual's error messages."""
 
@@ -113,21 +137,10 @@ class DateOfBirthField(forms.Field):
         self.error_messages["required"] = f"Enter {whose} {subject}"
 
     def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, dt.date):
-            return value
-        parts = [str(p or "").strip() for p in (value or ["", "", ""])]
-        if not any(parts):
+        value = date_from_parts(value, self.subject)
+        if value is None:
             return None
         subject = self.subject[0].upper() + self.subject[1:]
-        for part, name in zip(parts, ("day", "month", "year"), strict=True):
-            if not part:
-                raise ValidationError(f"{subject} must include a {name}", code="incomplete")
-        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-            raise ValidationError(f"{subject} must be a real date", code="invalid")
-        try:
-            value = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise ValidationError(f"{subject} must be a real date", code="invalid") from None
         today = timezone.localdate()
         if value > today:
             raise ValidationError(f"{subject} must be in the past", code="future")

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from linkwell.referrals.forms import DateInputWidget, NhsFormMixin
+from linkwell.referrals.forms import DateInputWidget, NhsFormMixin, date_from_parts
 
 from .models import MatchEndReason, VolunteerRole, VolunteerStatus
 
@@ -29,21 +29,10 @@ class NhsDateField(forms.Field):
         self.error_messages["required"] = f"Enter the {subject}"
 
     def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, dt.date):
-            return value
-        parts = [str(p or "").strip() for p in (value or ["", "", ""])]
-        if not any(parts):
+        value = date_from_parts(value, self.subject)
+        if value is None:
             return None
         subject = self.subject[0].upper() + self.subject[1:]
-        for part, name in zip(parts, ("day", "month", "year"), strict=True):
-            if not part:
-                raise ValidationError(f"{subject} must include a {name}", code="incomplete")
-        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-            raise ValidationError(f"{subject} must be a real date", code="invalid")
-        try:
-            value = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise ValidationError(f"{subject} must be a real date", code="invalid") from None
         if self.past_only and value > timezone.localdate():
             raise ValidationError(f"{subject} must be today or in the past", code="future")
         return value

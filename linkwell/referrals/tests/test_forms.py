@@ -8,7 +8,7 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from linkwell.referrals.forms import (
@@ -18,6 +18,7 @@ from linkwell.referrals.forms import (
     SelfReferralForm,
     self_referral_token,
 )
+from linkwell.volunteers.forms import NhsDateField
 
 FIELD = DateOfBirthField()
 # Fixed when the module is imported; a run can cross midnight, so tests about the future ask for
@@ -40,6 +41,26 @@ def test_any_typed_text_gives_a_date_or_a_clear_message_never_a_crash(parts):
         assert exc.messages and all(m for m in exc.messages)
     else:
         assert isinstance(value, dt.date) and value <= timezone.localdate()
+
+
+@given(st.lists(st.text(alphabet="0123456789", min_size=1, max_size=30), min_size=3, max_size=3))
+@example(["2147483648", "1", "1980"])
+@example(["1", "9223372036854775808", "1980"])
+@example(["1" * 23, "1", "1980"])
+def test_any_digits_in_the_boxes_give_a_date_or_a_clear_message_never_a_crash(parts):
+    # A day or month of 2**31 or more was a server error (OverflowError), on the public form too.
+    for field in (FIELD, NhsDateField(subject="date of the check")):
+        try:
+            value = field.clean(parts)
+        except ValidationError as exc:
+            assert exc.messages and all(m for m in exc.messages)
+        else:
+            assert isinstance(value, dt.date)
+            assert (int(parts[0]), int(parts[1]), int(parts[2])) == (
+                value.day,
+                value.month,
+                value.year,
+            )
 
 
 @given(st.integers(min_value=1, max_value=(dt.date(9999, 12, 30) - TODAY).days))

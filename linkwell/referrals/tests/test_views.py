@@ -684,3 +684,12 @@ def test_a_problem_with_the_whole_form_is_listed_first(client, world):
     html = client.post(reverse("public:self_refer"), data).content.decode()
     summary = html[html.index("There is a problem") :]
     assert summary.index("quicker than we expected") < summary.index("Enter your first name")
+
+
+@pytest.mark.parametrize("box", ["date_of_birth_day", "date_of_birth_month"])
+def test_the_public_form_shows_an_error_for_a_day_or_month_past_any_calendar(client, world, box):
+    # 2147483648 in the day box was a server error.
+    response = client.post(reverse("public:self_refer"), self_referral_data(**{box: "2147483648"}))
+    assert response.status_code in (200, 400)
+    assert "Date of birth must be a real date" in response.content.decode()
+    assert not Referral.objects.exists()
