@@ -334,7 +334,8 @@ def hours_log(
     errors: dict[str, list[str]] = {}
     if worked_on > _today():
         errors["worked_on"] = ["The date cannot be in the future."]
-    if not Decimal("0.25") <= hours <= Decimal("12"):
+    # NaN is a Decimal too, and comparing one raises: checked first.
+    if not hours.is_finite() or not Decimal("0.25") <= hours <= Decimal("12"):
         errors["hours"] = ["Enter hours from 0.25 to 12."]
     match = None
     if match_uuid:

@@ -72,3 +72,18 @@ def test_logging_hours_from_the_page(world, client_for, matched):
     assert bad.status_code == 400
     assert "Enter the date" in bad.content.decode()
     assert HoursLog.objects.count() == 1
+
+
+@pytest.mark.parametrize("hours", ["NaN", "nan", "-NaN", "sNaN", "Infinity", "-inf"])
+def test_hours_that_are_not_a_number_get_the_forms_message(world, client_for, matched, hours):
+    # "NaN" parses as a Decimal, and comparing it raised: a server error.
+    from django.utils import timezone
+
+    from linkwell.volunteers.models import HoursLog
+
+    response = client_for(world.volunteer).post(
+        "/volunteers/me/", {"worked_on": timezone.localdate().isoformat(), "hours": hours}
+    )
+    assert response.status_code in (200, 400)
+    assert "Enter hours from 0.25 to 12." in response.content.decode()
+    assert not HoursLog.objects.exists()
