@@ -3,11 +3,35 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.core.validators import MaxLengthValidator
 
 from .services import user_set_password
 
 _INPUT = "nhsuk-input"
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form with the username's length checked before anyone looks it up.
+
+    Django sets the field's max_length after the field has made its validators, so no length was
+    checked, and django-axes writes each failed attempt's username into a 255-character column: a
+    longer one was a server error on PostgreSQL and stored whole on SQLite."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        longest = username.max_length or 150
+        username.validators.append(
+            MaxLengthValidator(longest, message=f"A username has no more than {longest} characters")
+        )
+        username.error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
 
 
 class CodeForm(forms.Form):

@@ -2,14 +2,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .forms import NhsPasswordResetForm, ServicePasswordChangeForm, ServiceSetPasswordForm
+from .forms import (
+    LoginForm,
+    NhsPasswordResetForm,
+    ServicePasswordChangeForm,
+    ServiceSetPasswordForm,
+)
 
 app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
+            template_name="accounts/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

@@ -79,6 +79,23 @@ def test_lockout_of_one_account_does_not_lock_another(world):
     assert client.session.get("_auth_user_id") == str(world.teammate.pk)
 
 
+@pytest.mark.parametrize("length", [151, 256, 100_000])
+def test_a_username_longer_than_any_is_refused_before_anyone_looks_it_up(world, length):
+    # django-axes records a failed attempt's username in a 255-character column: a longer one
+    # was a server error on PostgreSQL, and stored whole on SQLite.
+    from axes.models import AccessAttempt
+
+    response = _sign_in(Client(), "u" * length, "not the password")
+    assert response.status_code == 200
+    assert "A username has no more than 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+
+
+def test_empty_sign_in_names_both_boxes(db):
+    body = _sign_in(Client(), "", "").content.decode()
+    assert "Enter your username" in body and "Enter your password" in body
+
+
 def test_login_page_links_to_password_reset(db):
     body = Client().get(LOGIN).content.decode()
     assert reverse("accounts:password_reset") in body
