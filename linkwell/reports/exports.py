@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -48,14 +49,21 @@ def rows_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
+def sheet_name(number: int, title: str) -> str:
+    """A spreadsheet's sheet name for a report's section: unique by its number, without the
+    characters a sheet name may not hold (``[ ] : * ? / \\``: "Groups: fill rates" was a
+    server error), at most 31 characters and not ending in an apostrophe."""
+    plain = " ".join(re.sub(r"[\[\]:*?/\\]", " ", title).split())
+    return f"{number} {plain}"[:31].rstrip(" '")
+
+
 def report_xlsx(report: Report) -> bytes:
     wb = Workbook()
     first = wb.active
     assert first is not None
     wb.remove(first)
     for i, section in enumerate(report.sections, start=1):
-        # Sheet names: at most 31 characters, unique.
-        ws = wb.create_sheet(f"{i} {section.title}"[:31])
+        ws = wb.create_sheet(sheet_name(i, section.title))
         ws.append([section.title])
         ws.append(section.headers)
         for row in section.rows:

@@ -67,6 +67,42 @@ def test_downloads_in_three_formats(world, report_data, client_for):
     assert client.get("/reports/equity/?format=doc").status_code == 404
 
 
+@pytest.mark.parametrize("report", ["activity", "equity", "outcomes"])
+def test_every_report_downloads_in_every_format(world, report_data, client_for, report):
+    # The activity report's spreadsheet was a server error: its section "Groups: fill rates and
+    # waiting lists" named a sheet with a colon, which a sheet name may not hold.
+    client = client_for(world.supervisor)
+    page = client.get(f"/reports/{report}/")
+    assert page.status_code == 200
+    xlsx = client.get(f"/reports/{report}/?format=xlsx")
+    assert xlsx.status_code == 200
+    names = load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    assert names[-1] == "Notes" and len(names) >= 2
+    if report == "activity":
+        assert any(" Groups fill rates and wait" in name for name in names), names
+    assert client.get(f"/reports/{report}/?format=csv").status_code == 200
+    assert client.get(f"/reports/{report}/?format=pdf").content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Groups: fill rates and waiting lists", "3 Groups fill rates and waiting"),
+        ("a[b]c*d?e/f\\g", "3 a b c d e f g"),
+        ("Waiting times (days) by team, per month, in full", "3 Waiting times (days) by team,"),
+        ("People's", "3 People's"),
+        ("It's 'quoted'", "3 It's 'quoted"),
+    ],
+)
+def test_a_sections_sheet_name_is_one_a_spreadsheet_can_hold(title, name):
+    from openpyxl import Workbook
+
+    from linkwell.reports.exports import sheet_name
+
+    assert sheet_name(3, title) == name
+    Workbook().create_sheet(sheet_name(3, title))  # openpyxl refuses names it cannot hold
+
+
 def test_extract_download_is_pseudonymised(world, report_data, client_for):
     response = client_for(world.commissioner).get("/reports/extract.csv")
     text = response.content.decode()
