@@ -35,3 +35,12 @@ class Conflict(ApplicationError):
 
 class InvalidTransition(ApplicationError):
     status_code = 409
+
+
+def quoted(value: Any, limit: int = 40) -> str:
+    """A value someone sent, quoted for a message about it, cut short past ``limit`` characters:
+    a message that repeats 100,000 characters back helps nobody."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)

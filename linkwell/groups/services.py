@@ -28,7 +28,7 @@ from django.utils import timezone
 from linkwell.accounts.models import Organisation, Role, Team, User
 from linkwell.audit.services import audit_log
 from linkwell.cases.selectors import user_is_team_staff
-from linkwell.common.errors import Conflict, Forbidden, NotFound
+from linkwell.common.errors import Conflict, Forbidden, NotFound, quoted
 from linkwell.people.models import ConsentPurpose, Person
 from linkwell.people.selectors import consent_in_force
 from linkwell.sessions.models import ReminderStatus
@@ -348,7 +348,7 @@ def attendance_record(
         if booking is None:
             raise NotFound("A booking in the register is not one of this session's places.")
         if mark not in valid:
-            raise ValidationError({"attendance": f"Choose attended or absent, not {mark!r}."})
+            raise ValidationError({"attendance": f"Choose attended or absent, not {quoted(mark)}."})
         if booking.attendance == mark:
             continue
         booking.attendance = mark

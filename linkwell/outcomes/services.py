@@ -18,7 +18,7 @@ from django.utils import timezone
 from linkwell.accounts.models import Role, Team, User
 from linkwell.audit.services import audit_log
 from linkwell.cases.models import Episode, EpisodeStatus
-from linkwell.common.errors import ApplicationError, Conflict, Forbidden, NotFound
+from linkwell.common.errors import ApplicationError, Conflict, Forbidden, NotFound, quoted
 from linkwell.notifications.services import alert_create
 
 from .instruments import REGISTRY
@@ -78,10 +78,11 @@ def outcome_schedule_set(*, team: Team, actor: User, **fields: Any) -> OutcomeSc
         raise ApplicationError(f"Unknown schedule settings: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
         setattr(schedule, name, value)
-    bad = [code for code in schedule.instruments if code not in REGISTRY]
+    bad = [quoted(code) for code in schedule.instruments if code not in REGISTRY]
     if not schedule.instruments or bad:
+        named = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise ValidationError(
-            {"instruments": f"Choose from {', '.join(REGISTRY)}; not {', '.join(bad) or 'none'}."}
+            {"instruments": f"Choose from {', '.join(REGISTRY)}; not {named or 'none'}."}
         )
     schedule.full_clean()
     schedule.save()

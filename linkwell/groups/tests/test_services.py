@@ -225,6 +225,19 @@ def test_others_cannot_take_the_register(world, session, who):
     ).exists()
 
 
+def test_a_mark_that_is_neither_is_named_briefly_and_changes_nothing(world, session):
+    booking = book(world, session)
+    started(session)
+    with pytest.raises(ValidationError) as refused:
+        services.attendance_record(
+            session=session, actor=world.provider, marks={booking.uuid: "x" * 100_000}
+        )
+    (message,) = refused.value.message_dict["attendance"]
+    assert message == f"Choose attended or absent, not '{'x' * 39}…'."
+    booking.refresh_from_db()
+    assert booking.attendance == ""
+
+
 def test_register_opens_when_the_session_starts(world, session):
     booking = book(world, session)
     with pytest.raises(Conflict):

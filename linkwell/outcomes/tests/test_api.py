@@ -339,6 +339,19 @@ def test_an_unknown_instrument_in_the_schedule_is_a_400(world, client_for):
     assert "hads" in response.json()["message"]
 
 
+def test_unknown_instruments_are_named_briefly(world, client_for):
+    # Each unknown code was repeated back whole: 100,000 characters of message.
+    url = f"/api/v1/outcomes/teams/{world.service_team.uuid}/schedule"
+    codes = ["h" * 100_000] + [f"x{i}" for i in range(8)]
+    response = client_for(world.supervisor).put(
+        url, data=json.dumps({"instruments": codes}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert len(message) < 400
+    assert f"'{'h' * 39}…'" in message and "'x3'" in message and "and 4 more" in message
+
+
 def test_a_team_adds_a_poll_and_stores_answers_to_it(world, client_for):
     from linkwell.cases.tests.factories import EpisodeFactory
 
