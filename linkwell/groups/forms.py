@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from linkwell.accounts.models import Organisation, OrganisationKind
+from linkwell.referrals.forms import UuidChoiceField
 
 # NHS.UK frontend classes per widget, so the fields look like the rest of the service.
 NHSUK_CLASSES = {
@@ -29,13 +30,12 @@ class NhsukForm(forms.Form):
 class ProgrammeForm(NhsukForm):
     name = forms.CharField(label="Name", max_length=200)
     description = forms.CharField(label="What it is about", required=False, widget=forms.Textarea)
-    provider = forms.ModelChoiceField(
+    provider = UuidChoiceField(
         label="Run by a community organisation (optional)",
         queryset=Organisation.objects.filter(kind=OrganisationKind.COMMUNITY_PROVIDER).order_by(
             "name"
         ),
         required=False,
-        to_field_name="uuid",
         empty_label="Our own team",
     )
 

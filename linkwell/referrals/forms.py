@@ -648,13 +648,33 @@ class ReasonForm(NhsFormMixin, forms.Form):
         self.fields["reason"].error_messages["required"] = f"Enter {label[0].lower()}{label[1:]}"
 
 
+class UuidChoiceField(forms.ModelChoiceField):
+    """A choice of record by its public uuid. Django's field answers a value that is not a uuid
+    at all with the model field's own message ("“2” is not a valid UUID."); here it is the
+    field's "choose one of these" message, as for any other value not among the choices."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(to_field_name="uuid", **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            if exc.code == "invalid_choice":
+                raise
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 class AssignForm(NhsFormMixin, forms.Form):
     """Choose a link worker from the team that holds the referral or episode."""
 
-    link_worker = forms.ModelChoiceField(
+    link_worker = UuidChoiceField(
         label="Assign to",
         queryset=User.objects.none(),
-        to_field_name="uuid",
         empty_label="Choose a link worker",
         error_messages={
             "required": "Select a link worker",

@@ -99,3 +99,20 @@ def test_a_form_sent_too_fast_is_refused(seconds):
 @given(st.floats(min_value=SELF_REFERRAL_MAX_SECONDS + 0.01, max_value=10 * 24 * 3600))
 def test_a_form_sent_too_late_is_refused(seconds):
     assert _trap_errors(seconds) == [SelfReferralForm.TOO_OLD]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["2", "not-a-uuid", "12345678-1234-1234-1234-12345678901z"])
+def test_a_choice_that_is_not_a_uuid_gets_the_fields_own_message(world, value):
+    # Django's own field answered with the model field's message: "“2” is not a valid UUID."
+    from linkwell.groups.forms import ProgrammeForm
+    from linkwell.referrals.forms import AssignForm
+
+    form = AssignForm({"link_worker": value}, team=world.service_team)
+    assert not form.is_valid()
+    assert form.errors["link_worker"] == ["Select a link worker from this team"]
+    programme = ProgrammeForm({"provider": value})
+    assert not programme.is_valid()
+    assert programme.errors["provider"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
