@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -218,6 +219,38 @@ def _first(resources: dict[str, list[Any]], kind: str) -> Any:
     return found[0] if found else None
 
 
+_KINDS = {
+    "int": "a number",
+    "float": "a number",
+    "str": "text",
+    "list": "a list",
+    "bool": "true or false",
+    "NoneType": "null",
+}
+_INSTANCE = re.compile(
+    r"Value is expected from the instance of (\w+), but got type <class '(\w+)'>"
+)
+
+
+def _where(loc: Any) -> str:
+    """A validation error's place as a FHIRPath-like path: entry[0].resource.birthDate (the
+    models' internal "root" steps left out)."""
+    where = ""
+    for step in loc:
+        if step == "root":
+            continue
+        where += f"[{step}]" if isinstance(step, int) else (f".{step}" if where else str(step))
+    return where or "the Bundle"
+
+
+def _plain(message: str) -> str:
+    found = _INSTANCE.search(message)
+    if found is None:
+        return message
+    model, kind = found.groups()
+    return f"expected a {model} object, not {_KINDS.get(kind, kind)}"
+
+
 def _check_entry_types(entries: Any) -> None:
     """Each entry's resource names a FHIR R4 resource type. Checked before the Bundle's own
     validation, whose look-up of a resource's model fails with an error of its own (not a
@@ -258,8 +291,10 @@ def parse_referral_bundle(data: dict[str, Any]) -> dict[str, Any]:
         bundle = Bundle.model_validate(data)
     except PydanticError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise ValidationError(f"The Bundle is not valid FHIR R4: {where}: {first['msg']}") from None
+        where = _where(first.get("loc", ()))
+        raise ValidationError(
+            f"The Bundle is not valid FHIR R4: {where}: {_plain(first['msg'])}"
+        ) from None
     resources: dict[str, list[Any]] = {}
     for entry in bundle.entry or []:
         if entry.resource is not None:

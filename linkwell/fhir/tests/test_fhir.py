@@ -117,6 +117,21 @@ def test_an_entry_whose_resource_type_names_no_resource_is_refused(world, client
     assert not Referral.objects.exists()
 
 
+def test_a_bundle_error_names_its_place_as_a_path_in_plain_words(world, client_for):
+    # It read "entry.0.root: Value is expected from the instance of BundleEntry, but got type
+    # <class 'int'>".
+    body = {"resourceType": "Bundle", "type": "transaction", "entry": [5]}
+    response = post(client_for(world.referrer), body)
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["diagnostics"] == (
+        "The Bundle is not valid FHIR R4: entry[0]: expected a BundleEntry object, not a number"
+    )
+    dated = inbound()
+    dated["entry"][0]["resource"]["birthDate"] = "1990-02-30"
+    diagnostics = post(client_for(world.referrer), dated).json()["issue"][0]["diagnostics"]
+    assert diagnostics.startswith("The Bundle is not valid FHIR R4: entry[0].resource.birthDate: ")
+
+
 def test_a_body_nested_too_deeply_is_refused(world, client_for):
     response = client_for(world.referrer).post(
         "/fhir/Bundle", b"[" * 100_000 + b"]" * 100_000, content_type="application/fhir+json"
