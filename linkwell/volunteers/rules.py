@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from linkwell.accounts.models import Role
@@ -24,12 +25,28 @@ def is_volunteer_staff(user: Any, organisation_id: int | None) -> bool:
     )
 
 
-def required_modules(volunteer: Volunteer) -> list[TrainingModule]:
-    modules = TrainingModule.objects.filter(organisation_id=volunteer.organisation_id)
+def organisation_modules(organisation_ids: Iterable[int | None]) -> dict[int | None, list[Any]]:
+    """Each organisation's training modules, read once for a loop over many volunteers (passed
+    as ``modules`` below, which otherwise reads them for every volunteer)."""
+    found: dict[int | None, list[Any]] = {org: [] for org in organisation_ids}
+    for module in TrainingModule.objects.filter(organisation_id__in=list(found)):
+        found[module.organisation_id].append(module)
+    return found
+
+
+def required_modules(
+    volunteer: Volunteer, *, modules: Sequence[TrainingModule] | None = None
+) -> list[TrainingModule]:
+    """The training the volunteer's role needs; ``modules`` are their organisation's, if read
+    already."""
+    if modules is None:
+        modules = list(TrainingModule.objects.filter(organisation_id=volunteer.organisation_id))
     return [m for m in modules if volunteer.role in (m.required_for or [])]
 
 
-def match_blockers(volunteer: Volunteer, *, today: dt.date) -> list[str]:
+def match_blockers(
+    volunteer: Volunteer, *, today: dt.date, modules: Sequence[TrainingModule] | None = None
+) -> list[str]:
     """Plain reasons the volunteer cannot take a new match today; empty when they can."""
     reasons: list[str] = []
     if volunteer.role not in MATCHING_ROLES:
@@ -45,7 +62,7 @@ def match_blockers(volunteer: Volunteer, *, today: dt.date) -> list[str]:
         kept = latest.get(done.module_id)
         if kept is None or done.completed_on > kept.completed_on:
             latest[done.module_id] = done
-    for module in required_modules(volunteer):
+    for module in required_modules(volunteer, modules=modules):
         record = latest.get(module.pk)
         if record is None:
             reasons.append(f"Training not completed: {module.name}.")
@@ -54,13 +71,15 @@ def match_blockers(volunteer: Volunteer, *, today: dt.date) -> list[str]:
     return reasons
 
 
-def expiring_soon(volunteer: Volunteer, *, today: dt.date) -> list[str]:
+def expiring_soon(
+    volunteer: Volunteer, *, today: dt.date, modules: Sequence[TrainingModule] | None = None
+) -> list[str]:
     """What runs out within REMINDER_DAYS (or already has), for reminders."""
     horizon = today + dt.timedelta(days=REMINDER_DAYS)
     items: list[str] = []
     if volunteer.dbs_renew_by is not None and volunteer.dbs_renew_by <= horizon:
         items.append(f"DBS check (renew by {volunteer.dbs_renew_by:%d %B %Y})")
-    required = {m.pk: m for m in required_modules(volunteer)}
+    required = {m.pk: m for m in required_modules(volunteer, modules=modules)}
     latest: dict[int, Any] = {}
     for done in volunteer.training.all():
         kept = latest.get(done.module_id)

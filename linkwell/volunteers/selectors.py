@@ -30,7 +30,13 @@ from .models import (
     VolunteerRole,
     VolunteerStatus,
 )
-from .rules import expiring_soon, is_volunteer_staff, match_blockers, required_modules
+from .rules import (
+    expiring_soon,
+    is_volunteer_staff,
+    match_blockers,
+    organisation_modules,
+    required_modules,
+)
 
 
 def volunteer_list_for_user(*, user: Any) -> QuerySet[Volunteer]:
@@ -90,9 +96,10 @@ def match_suggestions_for_person(
         .select_related("user")
         .prefetch_related("training", "matches")
     )
+    modules = organisation_modules([user.organisation_id])[user.organisation_id]
     out: list[Suggestion] = []
     for volunteer in candidates:
-        if match_blockers(volunteer, today=today):
+        if match_blockers(volunteer, today=today, modules=modules):
             continue
         active = [m for m in volunteer.matches.all() if m.status == MatchStatus.ACTIVE]
         if len(active) >= volunteer.max_matches or any(m.person_id == person.pk for m in active):
@@ -212,24 +219,28 @@ def _latest_training(volunteer: Volunteer) -> list[Any]:
     return sorted(latest.values(), key=lambda d: d.module.name)
 
 
-def _compliance_blockers(volunteer: Volunteer, *, today: dt.date) -> list[str]:
+def _compliance_blockers(
+    volunteer: Volunteer, *, today: dt.date, modules: list[TrainingModule] | None = None
+) -> list[str]:
     # A facilitator or champion is never matched one-to-one; that is their role, not a problem.
     role_reason = f"{volunteer.get_role_display()}s are not matched with one person."
-    return [b for b in match_blockers(volunteer, today=today) if b != role_reason]
+    blockers = match_blockers(volunteer, today=today, modules=modules)
+    return [b for b in blockers if b != role_reason]
 
 
 def volunteer_rows_for_user(*, user: Any, today: dt.date | None = None) -> list[VolunteerRow]:
     """Every volunteer of the user's service with their compliance, for the staff list."""
     today = today or timezone.localdate()
     volunteers = volunteer_list_for_user(user=user).prefetch_related("training__module", "matches")
+    modules = organisation_modules([user.organisation_id])[user.organisation_id]
     rows: list[VolunteerRow] = []
     for volunteer in volunteers:
         expiries = [d.expires_on for d in _latest_training(volunteer) if d.expires_on]
         rows.append(
             VolunteerRow(
                 volunteer=volunteer,
-                blockers=_compliance_blockers(volunteer, today=today),
-                expiring=expiring_soon(volunteer, today=today),
+                blockers=_compliance_blockers(volunteer, today=today, modules=modules),
+                expiring=expiring_soon(volunteer, today=today, modules=modules),
                 next_training_expiry=min(expiries) if expiries else None,
                 active_matches=sum(
                     1 for m in volunteer.matches.all() if m.status == MatchStatus.ACTIVE

@@ -30,7 +30,7 @@ from .models import (
     VolunteerRole,
     VolunteerStatus,
 )
-from .rules import expiring_soon, is_volunteer_staff, match_blockers
+from .rules import expiring_soon, is_volunteer_staff, match_blockers, organisation_modules
 
 # Recruitment moves forward one step at a time; pause and leave are possible from anywhere.
 _NEXT = {
@@ -359,9 +359,14 @@ def compliance_reminders_send(*, today: dt.date | None = None) -> int:
     out within 30 days or already have. Returns the number of volunteers reminded."""
     today = today or _today()
     reminded = 0
-    volunteers = Volunteer.objects.exclude(status=VolunteerStatus.LEFT).select_related("user")
-    for volunteer in volunteers.prefetch_related("training"):
-        items = expiring_soon(volunteer, today=today)
+    volunteers = list(
+        Volunteer.objects.exclude(status=VolunteerStatus.LEFT)
+        .select_related("user")
+        .prefetch_related("training")
+    )
+    modules = organisation_modules(v.organisation_id for v in volunteers)
+    for volunteer in volunteers:
+        items = expiring_soon(volunteer, today=today, modules=modules[volunteer.organisation_id])
         if not items:
             continue
         supervisors = User.objects.filter(

@@ -386,3 +386,35 @@ def test_hours_report_counts_only_the_users_service(world, client_for, match):
     for user in (outsider_admin, world.outsider):
         html = client_for(user).get("/volunteers/hours/").content.decode()
         assert "No hours logged in this period." in html
+
+
+def test_the_volunteer_list_reads_the_training_modules_once_however_many_volunteers(
+    world, client_for
+):
+    # Each volunteer's compliance read the service's training modules again, twice: two more
+    # queries for every volunteer on the list.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linkwell.accounts.models import Role
+    from linkwell.accounts.tests.factories import UserFactory
+
+    from .helpers import ready_volunteer
+
+    def volunteer_user(n):
+        return UserFactory(
+            username=f"vol-{n}", organisation=world.volunteer.organisation, role=Role.VOLUNTEER
+        )
+
+    client = client_for(world.supervisor)
+    ready_volunteer(world)
+    ready_volunteer(world, user=volunteer_user(1))
+    with CaptureQueriesContext(connection) as two:
+        assert client.get("/volunteers/").status_code == 200
+    for n in range(2, 7):
+        ready_volunteer(world, user=volunteer_user(n))
+    with CaptureQueriesContext(connection) as seven:
+        response = client.get("/volunteers/")
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 7
+    assert len(seven.captured_queries) == len(two.captured_queries)
