@@ -9,11 +9,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Avg, Count, Min, QuerySet
 from django.utils import timezone
 
 from linkwell.accounts.models import Organisation, OrganisationKind, Role
-from linkwell.audit.services import audit_log
+from linkwell.audit.services import audit_batch, audit_log
 from linkwell.common.errors import NotFound
 from linkwell.referrals.models import Referral
 
@@ -185,6 +186,7 @@ def feedback_rows_for_user(
     shown = list(rows.select_related("submitted_by")[start : start + per_page])
     names = dict(feedback_about_choices(user=user))
     out: list[FeedbackRow] = []
+    named: list[Feedback] = []
     for item in shown:
         about = names.get(str(item.about_service_uuid), "") if item.about_service_uuid else ""
         if item.about_service_uuid and not about:
@@ -192,8 +194,13 @@ def feedback_rows_for_user(
         if item.anonymous:
             out.append(FeedbackRow(feedback=item, sender="Anonymous", contact="", about=about))
             continue
-        audit_log(action="read", obj=item, actor=user, detail={"named_feedback": 1})
+        named.append(item)
         out.append(FeedbackRow(feedback=item, sender=item.name, contact=item.contact, about=about))
+    if named:
+        # One transaction for the page's audit rows (it was one per named row).
+        with transaction.atomic(), audit_batch():
+            for item in named:
+                audit_log(action="read", obj=item, actor=user, detail={"named_feedback": 1})
     return out, total
 
 

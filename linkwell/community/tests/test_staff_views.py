@@ -393,6 +393,34 @@ def test_feedback_list_shows_named_senders_and_never_an_identity_for_anonymous(w
     assert [e.object_id for e in reads] == [str(named.uuid)]
 
 
+def test_a_page_of_named_feedback_writes_its_audit_rows_in_one_transaction(world, client_for):
+    # Each named row's audit row was a transaction of its own: with fifty on a page, fifty
+    # commits (and on SQLite fifty turns at the write lock) for one page view.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linkwell.audit.verification import audit_chain_verify
+
+    client = client_for(world.link_worker)
+
+    def transactions() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/community/feedback/").status_code == 200
+        return sum(q["sql"].startswith(("BEGIN", "SAVEPOINT")) for q in queries.captured_queries)
+
+    sent = [_feedback(world, text="Words 0", anonymous=False, name="Sender 0")]
+    one = transactions()
+    sent += [
+        _feedback(world, text=f"Words {n}", anonymous=False, name=f"Sender {n}")
+        for n in range(1, 6)
+    ]
+    assert transactions() == one
+    reads = AuditEvent.objects.filter(action="read", object_type="Feedback")
+    assert reads.count() == 1 + 6
+    assert {e.object_id for e in reads} == {str(f.uuid) for f in sent}
+    assert audit_chain_verify().intact
+
+
 def test_feedback_filters_by_group_kind_and_identity(world, client_for, group):
     _feedback(world, text="About the walkers", about_service_uuid=group.directory_service_id)
     _feedback(world, text="An idea for us", kind="idea", anonymous=False, name="Ali")
