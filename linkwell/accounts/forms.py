@@ -26,7 +26,7 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
-        longest = username.max_length or 150
+        longest = getattr(username, "max_length", None) or 150
         username.validators.append(
             MaxLengthValidator(longest, message=f"A username has no more than {longest} characters")
         )
