@@ -9,11 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from django.core import signing
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from linkwell.accounts.models import Role
-from linkwell.audit.services import audit_log
+from linkwell.audit.services import audit_batch, audit_log
 from linkwell.cases.models import Episode
 from linkwell.common.errors import ApplicationError, NotFound
 
@@ -192,8 +193,11 @@ def risk_flag_list_for_user(*, user: Any, open_only: bool = True) -> list[RiskFl
     if open_only:
         qs = qs.filter(status=RiskFlagStatus.OPEN)
     flags = list(qs.order_by("-created_at", "-id")[:200])
-    for flag in flags:
-        audit_log(action="read", obj=flag, person=flag.episode.person, actor=user)
+    if flags:
+        # One transaction for the list's audit rows (up to 200), not one each.
+        with transaction.atomic(), audit_batch():
+            for flag in flags:
+                audit_log(action="read", obj=flag, person=flag.episode.person, actor=user)
     return flags
 
 
@@ -272,16 +276,20 @@ def due_measure_list_for_user(*, user: Any) -> list[DueMeasure]:
         )[:500]
     )
     seen: set[int] = set()
-    for measure in due:
-        if measure.episode.person_id not in seen:
-            seen.add(measure.episode.person_id)
-            audit_log(
-                action="read",
-                obj=measure.episode,
-                person=measure.episode.person,
-                actor=user,
-                detail={"view": "due measures"},
-            )
+    if not due:
+        return due
+    # One transaction for the list's audit rows (one per person, up to 500), not one each.
+    with transaction.atomic(), audit_batch():
+        for measure in due:
+            if measure.episode.person_id not in seen:
+                seen.add(measure.episode.person_id)
+                audit_log(
+                    action="read",
+                    obj=measure.episode,
+                    person=measure.episode.person,
+                    actor=user,
+                    detail={"view": "due measures"},
+                )
     return due
 
 

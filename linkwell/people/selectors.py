@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from linkwell.accounts.models import Role
-from linkwell.audit.services import audit_log
+from linkwell.audit.services import audit_batch, audit_log
 from linkwell.common.errors import Forbidden, NotFound
 
 from .models import Consent, ConsentPurpose, DuplicateStatus, Person, PossibleDuplicate
@@ -500,10 +500,17 @@ def duplicate_review_for_user(*, user: Any, limit: int = 50) -> list[PossibleDup
     for pair in pairs:
         shown.setdefault(pair.person.pk, pair.person)
         shown.setdefault(pair.other.pk, pair.other)
-    for person in shown.values():
-        audit_log(
-            action="read", obj=person, person=person, actor=user, detail={"via": "duplicates"}
-        )
+    if shown:
+        # One transaction for the page's audit rows (up to 100 people), not one each.
+        with transaction.atomic(), audit_batch():
+            for person in shown.values():
+                audit_log(
+                    action="read",
+                    obj=person,
+                    person=person,
+                    actor=user,
+                    detail={"via": "duplicates"},
+                )
     return pairs
 
 

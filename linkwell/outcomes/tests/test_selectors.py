@@ -81,3 +81,39 @@ def test_the_due_list_shows_a_link_worker_their_own_people(world, episode):
     team = selectors.due_measure_list_for_user(user=world.supervisor)
     assert {d.episode for d in team} == {episode, teammates}
     assert selectors.due_measure_list_for_user(user=world.outsider) == []
+
+
+def _transactions(read) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        read()
+    return sum(q["sql"].startswith(("BEGIN", "SAVEPOINT")) for q in queries.captured_queries)
+
+
+def test_the_due_and_risk_flag_lists_log_their_reads_in_one_transaction(world, episode):
+    # Each row's audit "read" was a transaction of its own: up to 500 commits for one look at
+    # the due list, 200 for the risk flags.
+    from linkwell.audit.verification import audit_chain_verify
+    from linkwell.cases.tests.factories import EpisodeFactory
+
+    services.due_measures_generate(episode=episode)
+    _flagged(world, episode)
+
+    def due():
+        return selectors.due_measure_list_for_user(user=world.supervisor)
+
+    def flags():
+        return selectors.risk_flag_list_for_user(user=world.supervisor)
+
+    one = (_transactions(due), _transactions(flags))
+    for _ in range(4):
+        more = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+        services.due_measures_generate(episode=more)
+        _flagged(world, more)
+    assert (_transactions(due), _transactions(flags)) == one
+    assert len({d.episode_id for d in due()}) == 5 and len(flags()) == 5
+    reads = AuditEvent.objects.filter(action="read", actor=world.supervisor)
+    assert reads.filter(object_type="RiskFlag").count() == 1 + 5 + 5
+    assert audit_chain_verify().intact

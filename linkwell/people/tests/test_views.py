@@ -229,3 +229,29 @@ def test_people_list_page_searches(world, client_for, person):
     assert (
         client_for(world.link_worker).get(reverse("people:list"), {"q": "zzz"}).status_code == 200
     )
+
+
+def test_the_duplicates_page_logs_its_reads_in_one_transaction(world, client_for, pair):
+    # Each person shown was an audit transaction of its own (up to a hundred for one page).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.link_worker)
+
+    def transactions() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("people:duplicates")).status_code == 200
+        return sum(q["sql"].startswith(("BEGIN", "SAVEPOINT")) for q in queries.captured_queries)
+
+    one = transactions()
+    for n in range(3):
+        first = on_caseload(
+            world.service_team, given_name=f"Ann{n}", family_name="Lee", date_of_birth=DOB
+        )
+        other = on_caseload(
+            world.service_team, given_name=f"Anne{n}", family_name="Lee", date_of_birth=DOB
+        )
+        assert person_flag_duplicates(person=other), first
+    assert transactions() == one
+    shown = AuditEvent.objects.filter(action="read", detail__via="duplicates").values("person_uuid")
+    assert len({row["person_uuid"] for row in shown}) == 8
