@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from linkwell.accounts.models import Team, User
 from linkwell.audit.services import audit_log
-from linkwell.common.errors import Conflict, Forbidden, InvalidTransition
+from linkwell.common.errors import Conflict, Forbidden, InvalidTransition, quoted
 from linkwell.people.models import Person
 
 from .models import (
@@ -129,7 +129,7 @@ def episode_transition(
     _require_staff(actor, episode.team)
     valid = {s.value for s in EpisodeStatus}
     if to_status not in valid:
-        raise ValidationError({"status": f"Unknown episode status {to_status!r}."})
+        raise ValidationError({"status": f"Unknown episode status {quoted(to_status)}."})
     current = episode.status
     if to_status not in EPISODE_ALLOWED_TRANSITIONS[current]:
         if current == EpisodeStatus.CLOSED:

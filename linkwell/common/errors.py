@@ -38,9 +38,10 @@ class InvalidTransition(ApplicationError):
 
 
 def quoted(value: Any, limit: int = 40) -> str:
-    """A value someone sent, quoted for a message about it, cut short past ``limit`` characters:
-    a message that repeats 100,000 characters back helps nobody."""
-    text = str(value)
+    """A value someone sent, as a message about it shows it (text in quotes, anything else as
+    Python writes it), cut short past ``limit`` characters: a message that repeats 100,000
+    characters back helps nobody."""
+    text = value if isinstance(value, str) else repr(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return repr(text)
+    return repr(text) if isinstance(value, str) else text

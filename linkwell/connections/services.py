@@ -21,7 +21,7 @@ from linkwell.accounts.models import Role, User
 from linkwell.audit.services import audit_log
 from linkwell.cases.models import Episode, EpisodeStatus
 from linkwell.cases.selectors import user_is_team_staff
-from linkwell.common.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from linkwell.common.errors import Conflict, Forbidden, InvalidTransition, NotFound, quoted
 from linkwell.common.needs import NEED_LABELS
 from linkwell.common.statuses import (
     TASK_ALLOWED_TRANSITIONS,
@@ -218,7 +218,7 @@ def connection_transition(
     if not staff and not provider:
         raise Forbidden("Only the provider or the person's team can change this referral.")
     if to_status not in S.values:
-        raise ValidationError({"status": f"Unknown status {to_status!r}."})
+        raise ValidationError({"status": f"Unknown status {quoted(to_status)}."})
     if provider and not staff and to_status in STAFF_ONLY_STATUSES:
         raise Forbidden("Only the person's team can cancel this referral.")
     current = connection.status

@@ -33,7 +33,12 @@ fhir_api = NinjaAPI(
 FHIR_JSON = "application/fhir+json"
 
 
+DIAGNOSTICS_LIMIT = 300
+
+
 def _outcome(status: int, message: str, code: str = "processing") -> HttpResponse:
+    if len(message) > DIAGNOSTICS_LIMIT:  # some carry the value that was sent, whole
+        message = message[: DIAGNOSTICS_LIMIT - 1] + "…"
     body = {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": code, "diagnostics": message}],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from linkwell.common.errors import NotFound
+from linkwell.common.errors import NotFound, quoted
 
 from .instruments import Instrument, Item, Option, get_instrument
 
@@ -48,8 +48,8 @@ def instrument_for_code(code: str) -> Instrument:
     try:
         poll_uuid = UUID(code.removeprefix(POLL_PREFIX))
     except ValueError:
-        raise NotFound(f"No instrument with the code {code!r}.") from None
+        raise NotFound(f"No instrument with the code {quoted(code)}.") from None
     poll = Poll.objects.filter(uuid=poll_uuid).first()
     if poll is None:
-        raise NotFound(f"No instrument with the code {code!r}.")
+        raise NotFound(f"No instrument with the code {quoted(code)}.")
     return PollInstrument(poll)

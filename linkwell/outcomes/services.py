@@ -194,7 +194,7 @@ def response_record(
         raise ValidationError({"occasion": f"Choose one of {', '.join(Occasion.values)}."})
     instrument = instrument_for_code(instrument_code)
     if isinstance(instrument, PollInstrument) and instrument.poll.team_id != episode.team_id:
-        raise NotFound(f"No instrument with the code {instrument_code!r}.")
+        raise NotFound(f"No instrument with the code {quoted(instrument_code)}.")
     score = instrument.score(answers)
     if score.answered == 0:
         raise ApplicationError("No questions were answered, so nothing was saved.")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from linkwell.common.errors import ApplicationError
+from linkwell.common.errors import ApplicationError, quoted
 
 PHQ9_CASENESS = 10
 GAD7_CASENESS = 8
@@ -63,7 +63,7 @@ def _check_pair(name: str, pair: Any) -> tuple[int, int] | None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ApplicationError(
                 f"The {position} {name} total must be a whole number from {low} to {high}; "
-                f"got {value!r}.",
+                f"got {quoted(value)}.",
                 extra={"field": name, "position": position},
             )
     return int(pair[0]), int(pair[1])

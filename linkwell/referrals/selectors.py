@@ -13,7 +13,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from linkwell.accounts.models import Role
 from linkwell.audit.services import audit_log
 from linkwell.cases.selectors import team_staff_q, user_is_team_staff
-from linkwell.common.errors import NotFound
+from linkwell.common.errors import NotFound, quoted
 from linkwell.common.statuses import TASK_ALLOWED_TRANSITIONS, TaskStatus
 
 from .models import Referral, ReferralStatusChange, Urgency
@@ -98,7 +98,7 @@ def referral_get_by_reference(*, reference: str) -> Referral:
     """Internal lookup (no access check: for services, tasks and commands, never for a page)."""
     referral = _base().filter(reference=normalise_reference(reference)).first()
     if referral is None:
-        raise NotFound(f"No referral with the reference {reference!r}.")
+        raise NotFound(f"No referral with the reference {quoted(reference)}.")
     return referral
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from linkwell.accounts.models import Role, User
 from linkwell.audit.services import audit_log
-from linkwell.common.errors import Conflict, Forbidden, NotFound
+from linkwell.common.errors import Conflict, Forbidden, NotFound, quoted
 from linkwell.notifications.services import alert_create
 from linkwell.people.models import ConsentPurpose, Person
 from linkwell.people.selectors import consent_in_force, person_is_visible
@@ -75,7 +75,7 @@ def volunteer_create(
     if user.role != Role.VOLUNTEER or user.organisation_id != actor.organisation_id:
         raise ValidationError({"user": ["Choose a user with the volunteer role in your service."]})
     if role not in VolunteerRole.values:
-        raise ValidationError({"role": [f"{role!r} is not a volunteer role."]})
+        raise ValidationError({"role": [f"{quoted(role)} is not a volunteer role."]})
     volunteer = Volunteer(
         user=user,
         organisation_id=org_id,
@@ -98,7 +98,7 @@ def volunteer_set_status(*, volunteer: Volunteer, actor: User, status: str) -> V
     _require_staff(actor, volunteer.organisation_id)
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if status not in VolunteerStatus.values:
-        raise ValidationError({"status": [f"{status!r} is not a volunteer status."]})
+        raise ValidationError({"status": [f"{quoted(status)} is not a volunteer status."]})
     allowed = _NEXT[VolunteerStatus(volunteer.status)] | (
         {VolunteerStatus.LEFT} if volunteer.status != VolunteerStatus.LEFT else set()
     )
@@ -167,7 +167,7 @@ def training_module_create(
     org_id = _require_staff(actor, actor.organisation_id)
     bad = [r for r in required_for if r not in VolunteerRole.values]
     if bad:
-        raise ValidationError({"required_for": [f"{bad[0]!r} is not a volunteer role."]})
+        raise ValidationError({"required_for": [f"{quoted(bad[0])} is not a volunteer role."]})
     module = TrainingModule(
         organisation_id=org_id,
         name=name.strip(),

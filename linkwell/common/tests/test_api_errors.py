@@ -167,3 +167,38 @@ def test_an_application_error_from_a_service_reaches_the_client_in_the_error_sha
         "message": "Only supervisors and administrators can search the audit log.",
         "extra": {},
     }
+
+
+def test_a_long_value_sent_is_not_repeated_back_whole(world, client_for):
+    # Messages from the services, Django and pydantic named the value sent: 100,000 characters
+    # sent came back as a 200 KB error.
+    import json as _json
+
+    from linkwell.cases.tests.factories import EpisodeFactory
+
+    client = client_for(world.link_worker)
+    episode = EpisodeFactory(team=world.service_team, link_worker=world.link_worker)
+    person = episode.person
+    huge = "x" * 100_000
+    cases = [
+        ("patch", f"/api/v1/people/{person.uuid}", {"sex": huge}),
+        ("patch", f"/api/v1/people/{person.uuid}", {"postcode": huge}),
+        (
+            "post",
+            f"/api/v1/episodes/{episode.uuid}/transition",
+            {"status": huge},
+        ),
+        (
+            "post",
+            "/fhir/Bundle",
+            {
+                "resourceType": "Bundle",
+                "type": "transaction",
+                "entry": [{"resource": {"resourceType": huge}}],
+            },
+        ),
+    ]
+    for method, url, body in cases:
+        response = getattr(client, method)(url, _json.dumps(body), content_type="application/json")
+        assert 400 <= response.status_code < 500, (url, response.status_code)
+        assert len(response.content) < 2_000, (url, len(response.content))

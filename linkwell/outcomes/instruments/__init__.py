@@ -6,7 +6,7 @@ same interface by ``linkwell.outcomes.polls``.
 
 from __future__ import annotations
 
-from linkwell.common.errors import NotFound
+from linkwell.common.errors import NotFound, quoted
 
 from .base import Instrument, InvalidAnswers, Item, Option, Score
 from .gad7 import Gad7
@@ -26,7 +26,7 @@ def get_instrument(code: str) -> Instrument:
         return REGISTRY[code]
     except KeyError:
         raise NotFound(
-            f"No instrument with the code {code!r}. Known codes: {', '.join(REGISTRY)}.",
+            f"No instrument with the code {quoted(code)}. Known codes: {', '.join(REGISTRY)}.",
             extra={"code": code, "known": list(REGISTRY)},
         ) from None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from linkwell.common.errors import ApplicationError
+from linkwell.common.errors import ApplicationError, quoted
 
 
 class InvalidAnswers(ApplicationError):
@@ -131,7 +131,7 @@ class Instrument:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InvalidAnswers(
                     f"Item {index} ({item.text}) must be a whole number from {allowed[0]} to "
-                    f"{allowed[-1]}, or null if not answered; got {value!r}.",
+                    f"{allowed[-1]}, or null if not answered; got {quoted(value)}.",
                     extra={"instrument": self.code, "item": index, "link_id": item.link_id},
                 )
             if value not in item.values:

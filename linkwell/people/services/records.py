@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from linkwell.audit.services import AuditRow, audit_log, audit_row
 from linkwell.common.cleaning import full_clean_needed
-from linkwell.common.errors import Conflict
+from linkwell.common.errors import Conflict, quoted
 from linkwell.common.rows import Read, Ref, RowBatch, insert_row, row_values
 
 from ..models import (
@@ -368,9 +368,9 @@ def consent_record(
         raise Conflict("This record was merged into another one; record consent there.")
     errors: dict[str, list[str]] = {}
     if purpose not in ConsentPurpose.values:
-        errors["purpose"] = [f"{purpose!r} is not a consent purpose."]
+        errors["purpose"] = [f"{quoted(purpose)} is not a consent purpose."]
     if method not in ConsentMethod.values:
-        errors["method"] = [f"{method!r} is not a way of recording consent."]
+        errors["method"] = [f"{quoted(method)} is not a way of recording consent."]
     now = timezone.now()
     if recorded_at is None:
         recorded_at = now

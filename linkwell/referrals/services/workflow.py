@@ -12,7 +12,7 @@ from linkwell.accounts.models import Role, User
 from linkwell.audit.services import audit_log
 from linkwell.cases.selectors import user_is_team_staff
 from linkwell.cases.services import SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING, episode_open
-from linkwell.common.errors import Forbidden, InvalidTransition, NotFound
+from linkwell.common.errors import Forbidden, InvalidTransition, NotFound, quoted
 from linkwell.common.statuses import (
     TASK_ALLOWED_TRANSITIONS,
     TASK_REASON_REQUIRED,
@@ -65,7 +65,7 @@ def referral_transition(
                 "cancelled here. Contact the service instead."
             )
     if to_status not in TaskStatus.values:
-        raise ValidationError({"status": f"Unknown referral status {to_status!r}."})
+        raise ValidationError({"status": f"Unknown referral status {quoted(to_status)}."})
     current = referral.status
     if current in TASK_TERMINAL_STATUSES:
         raise InvalidTransition(
