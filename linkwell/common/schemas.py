@@ -19,6 +19,12 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+def _date_as_text(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("Give a date as text, like 2026-11-25.")
+    return value
+
+
 def _storable(value: dt.datetime) -> dt.datetime:
     offset = value.utcoffset()
     if offset is not None and abs(offset) > MAX_UTC_OFFSET:
@@ -38,6 +44,10 @@ def _storable(value: dt.datetime) -> dt.datetime:
 _FIRST = dt.datetime(1, 1, 2)
 _LAST = dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
 
+
+ApiDate = Annotated[dt.date, BeforeValidator(_date_as_text)]
+"""A date sent to the API: ISO 8601 text, not a number (which pydantic would read as seconds
+since 1970: a date of birth of 1e-320 became 1 January 1970)."""
 
 ApiDateTime = Annotated[dt.datetime, BeforeValidator(_as_text), AfterValidator(_storable)]
 """A date and time sent to the API: ISO 8601 text (not a number of seconds), with a UTC offset

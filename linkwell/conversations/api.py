@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from linkwell.common.schemas import AnObject
+from linkwell.common.schemas import AnObject, ApiDate
 
 from . import selectors, services
 from .models import Conversation, PlanOption, SupportPlan
@@ -106,7 +106,7 @@ class ActionIn(Schema):
 class PlanIn(Schema):
     goals: list[str]
     actions: list[ActionIn] = []
-    review_date: dt.date | None = None
+    review_date: ApiDate | None = None
 
 
 class OptionOut(Schema):

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from linkwell.common.schemas import ApiDateTime
+from linkwell.common.schemas import ApiDate, ApiDateTime
 
 from . import selectors, services
 from .models import Consent, ConsentMethod, ConsentPurpose, ContactMethod, EthnicCategory, Person
@@ -83,7 +83,7 @@ class PersonPatchIn(Schema):
     given_name: str | None = None
     family_name: str | None = None
     preferred_name: str | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: ApiDate | None = None
     address: str | None = None
     postcode: str | None = None
     phone: str | None = None

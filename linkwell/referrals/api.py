@@ -16,6 +16,7 @@ from ninja import Header, Query, Router, Schema
 from linkwell.accounts.models import User
 from linkwell.common.errors import ApplicationError, Forbidden, NotFound
 from linkwell.common.paging import MAX_OFFSET
+from linkwell.common.schemas import ApiDate
 
 from .models import Referral, ReferralStatusChange
 from .selectors import (
@@ -37,7 +38,7 @@ router = Router()
 class PersonIn(Schema):
     given_name: str
     family_name: str
-    date_of_birth: dt.date | None = None
+    date_of_birth: ApiDate | None = None
     nhs_number: str | None = None
     preferred_name: str | None = None
     address: str | None = None

@@ -93,11 +93,28 @@ def _clean_person_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# As the referrer's form and the public form (DateOfBirthField): no one is older than this.
+OLDEST_AGE_YEARS = 120
+
+
 def _check_date_of_birth(person: Person) -> None:
     dob = person.date_of_birth
-    if dob is not None and dob > timezone.localdate():
+    if dob is None:
+        return
+    today = timezone.localdate()
+    if dob > today:
         raise ValidationError(
             {"date_of_birth": ["The date of birth cannot be in the future."]}, code="future_dob"
+        )
+    if dob.year < today.year - OLDEST_AGE_YEARS:
+        raise ValidationError(
+            {
+                "date_of_birth": [
+                    f"The date of birth must be a real one: no one is more than "
+                    f"{OLDEST_AGE_YEARS} years old."
+                ]
+            },
+            code="too_old",
         )
 
 

@@ -180,3 +180,40 @@ def test_a_consent_time_with_a_real_offset_is_kept(world, client_for, person):
     assert response.status_code == 201, response.content
     recorded = person.consents.get(purpose="share_gp").recorded_at
     assert recorded == dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (1e-320, "Give a date as text"),
+        (0, "Give a date as text"),
+        ("0001-01-01", "no one is more than 120 years old"),
+        ("1890-06-01", "no one is more than 120 years old"),
+    ],
+)
+def test_a_date_of_birth_that_cannot_be_someones_is_refused(
+    world, client_for, person, value, message
+):
+    # A number was read as seconds since 1970 (1e-320 became 1 January 1970), and year 1 was
+    # kept; the referrer's and the public forms refuse both.
+    client = client_for(world.link_worker)
+    response = client.patch(
+        f"/api/v1/people/{person.uuid}", {"date_of_birth": value}, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert message in response.json()["message"]
+    person.refresh_from_db()
+    assert person.date_of_birth is not None and person.date_of_birth.year > 1900
+    referral = client_for(world.referrer).post(
+        "/api/v1/referrals",
+        {
+            "person": {"given_name": "Ada", "family_name": "Byron", "date_of_birth": value},
+            "source": "gp_practice",
+            "reason": "Lonely since she moved.",
+            "consent_confirmed": True,
+        },
+        content_type="application/json",
+        headers={"Idempotency-Key": f"dob-{value}"},
+    )
+    assert referral.status_code == 400, referral.content
+    assert message in referral.json()["message"]
