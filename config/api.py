@@ -62,7 +62,10 @@ def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "payload"))
-        fields.setdefault(loc or "body", []).append(err.get("msg", "Invalid value."))
+        message = err.get("msg", "Invalid value.")
+        # pydantic puts "Value error, " before the message of a check of our own.
+        message = message.removeprefix("Value error, ")
+        fields.setdefault(loc or "body", []).append(message)
     first_field, msgs = next(iter(fields.items()), ("body", ["Invalid request."]))
     return _error(request, 400, f"{first_field}: {msgs[0]}", {"fields": fields})
 

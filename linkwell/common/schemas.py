@@ -35,7 +35,7 @@ def _storable(value: dt.datetime) -> dt.datetime:
     except OverflowError:
         utc = dt.datetime.min
     if not _FIRST <= utc <= _LAST:
-        raise ValueError("Give a date and time between the years 1 and 9999.")
+        raise ValueError("Give a date and time from 0001-01-02 to 9999-12-30.")
     return value
 
 
