@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from linkwell.accounts.auth import api_auth
-from linkwell.common.errors import ApplicationError
+from linkwell.common.errors import ApplicationError, cut
 
 api = NinjaAPI(
     title="Linkwell API",
@@ -21,15 +21,6 @@ api = NinjaAPI(
 )
 
 
-# A message longer than this is cut: some come from Django or pydantic with the value that was
-# sent inside them ("Value '...' is not a valid choice."), and 100,000 characters sent came back.
-MESSAGE_LIMIT = 300
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
-
-
 def _error(
     request: HttpRequest, status: int, message: str, extra: dict | None = None
 ) -> HttpResponse:
@@ -37,10 +28,9 @@ def _error(
     fields = extra.get("fields")
     if isinstance(fields, dict):
         extra["fields"] = {
-            _short(str(name)): [_short(str(m)) for m in messages]
-            for name, messages in fields.items()
+            cut(str(name)): [cut(str(m)) for m in messages] for name, messages in fields.items()
         }
-    return api.create_response(request, {"message": _short(message), "extra": extra}, status=status)
+    return api.create_response(request, {"message": cut(message), "extra": extra}, status=status)
 
 
 @api.exception_handler(ApplicationError)

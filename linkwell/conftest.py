@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,6 +19,24 @@ PASSWORD = "correct horse battery"  # noqa: S105  # the test users' fixed passwo
 SHARED_DIR = Path(
     os.environ.get("LINKWELL_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")
 )
+# Browser tests drive Debian's Chromium (never a downloaded build), headless, without a sandbox
+# and without reaching out to the network on its own.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless, from a started Playwright (``sync_playwright()``)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM} (make browser).")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture

@@ -37,11 +37,20 @@ class InvalidTransition(ApplicationError):
     status_code = 409
 
 
+# The longest error message the APIs send: some come from Django or pydantic with the value
+# that was sent inside them ("Value '...' is not a valid choice."), and 100,000 characters sent
+# came back.
+MESSAGE_LIMIT = 300
+
+
+def cut(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text``, ending in "…" at ``limit`` characters if it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def quoted(value: Any, limit: int = 40) -> str:
     """A value someone sent, as a message about it shows it (text in quotes, anything else as
     Python writes it), cut short past ``limit`` characters: a message that repeats 100,000
     characters back helps nobody."""
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
+    text = cut(value if isinstance(value, str) else repr(value), limit)
     return repr(text) if isinstance(value, str) else text

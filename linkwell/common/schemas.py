@@ -12,17 +12,16 @@ from pydantic import AfterValidator, BeforeValidator
 MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 
-def _as_text(value: Any) -> Any:
-    # pydantic would read a number as seconds since 1970: 32768 became a moment in 1970.
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError("Give a date and time as text, like 2026-11-25T14:30:00Z.")
-    return value
+def _text_only(message: str) -> BeforeValidator:
+    """Refuses a number: pydantic would read one as seconds since 1970 (32768 became a moment
+    in 1970)."""
 
+    def check(value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(message)
+        return value
 
-def _date_as_text(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError("Give a date as text, like 2026-11-25.")
-    return value
+    return BeforeValidator(check)
 
 
 def _storable(value: dt.datetime) -> dt.datetime:
@@ -45,11 +44,15 @@ _FIRST = dt.datetime(1, 1, 2)
 _LAST = dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
 
 
-ApiDate = Annotated[dt.date, BeforeValidator(_date_as_text)]
+ApiDate = Annotated[dt.date, _text_only("Give a date as text, like 2026-11-25.")]
 """A date sent to the API: ISO 8601 text, not a number (which pydantic would read as seconds
 since 1970: a date of birth of 1e-320 became 1 January 1970)."""
 
-ApiDateTime = Annotated[dt.datetime, BeforeValidator(_as_text), AfterValidator(_storable)]
+ApiDateTime = Annotated[
+    dt.datetime,
+    _text_only("Give a date and time as text, like 2026-11-25T14:30:00Z."),
+    AfterValidator(_storable),
+]
 """A date and time sent to the API: ISO 8601 text (not a number of seconds), with a UTC offset
 no further than any real place's, and a day inside the calendar's ends."""
 

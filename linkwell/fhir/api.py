@@ -18,7 +18,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from linkwell.accounts.auth import api_auth
-from linkwell.common.errors import ApplicationError, NotFound
+from linkwell.common.errors import ApplicationError, NotFound, cut
 
 from . import mapping
 
@@ -33,15 +33,11 @@ fhir_api = NinjaAPI(
 FHIR_JSON = "application/fhir+json"
 
 
-DIAGNOSTICS_LIMIT = 300
-
-
 def _outcome(status: int, message: str, code: str = "processing") -> HttpResponse:
-    if len(message) > DIAGNOSTICS_LIMIT:  # some carry the value that was sent, whole
-        message = message[: DIAGNOSTICS_LIMIT - 1] + "…"
     body = {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": message}],
+        # Cut as the API's messages are: some carry the value that was sent, whole.
+        "issue": [{"severity": "error", "code": code, "diagnostics": cut(message)}],
     }
     return HttpResponse(json.dumps(body), status=status, content_type=FHIR_JSON)
 

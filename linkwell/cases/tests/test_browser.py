@@ -9,20 +9,11 @@ from django.utils import timezone
 
 from linkwell.cases.models import EpisodeStatus
 from linkwell.cases.tests.factories import EpisodeFactory
-from linkwell.conftest import login
+from linkwell.conftest import launch_chromium, login
 from linkwell.conversations.models import Conversation
 from linkwell.people.tests.factories import PersonFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
@@ -48,7 +39,7 @@ def test_link_worker_follows_the_tabs_to_a_returning_persons_episode(world, live
         )
     session_cookie = login(world.link_worker).cookies["sessionid"].value
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_cookies(
             [{"name": "sessionid", "value": session_cookie, "url": live_server.url}]

@@ -23,18 +23,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from linkwell.conftest import login
+from linkwell.conftest import launch_chromium, login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROLES = ["linkworker", "supervisor", "referrer", "provider", "volunteer", "commissioner", "admin"]
@@ -195,7 +187,7 @@ def test_every_page_passes_wcag_2_2_aa_checks_for_every_role(live_server):
         return context
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = new_context(browser)
         walk = Walk(context.new_page(), live_server.url, axe)
         walk.walk("visitor", public)

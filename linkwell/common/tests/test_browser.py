@@ -4,18 +4,9 @@ import os
 
 import pytest
 
-from linkwell.conftest import login
+from linkwell.conftest import launch_chromium, login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
@@ -25,7 +16,7 @@ def test_menu_entries_that_do_not_fit_are_reachable_under_more(world, live_serve
 
     session_cookie = login(world.link_worker).cookies["sessionid"].value
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_cookies(
             [{"name": "sessionid", "value": session_cookie, "url": live_server.url}]

@@ -8,21 +8,12 @@ import pytest
 from django.utils import timezone
 
 from linkwell.community import groups
-from linkwell.conftest import login
+from linkwell.conftest import launch_chromium, login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 # The action's words are in a visually hidden span, so the accessible name is "Mark done : ...".
 MARK_DONE = re.compile(r"^Mark done\W+Ask the library about evenings$")
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
@@ -46,7 +37,7 @@ def test_recording_attendance_and_closing_a_board_action(world, live_server):
     today = timezone.localdate()
     session_cookie = login(world.link_worker).cookies["sessionid"].value
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 1024, "height": 800})
         context.add_cookies(
             [{"name": "sessionid", "value": session_cookie, "url": live_server.url}]

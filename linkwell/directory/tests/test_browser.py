@@ -3,26 +3,17 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
+from linkwell.conftest import launch_chromium
+
 from .factories import make_service
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
 def page():
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(p)
         # A phone-sized window: the directory is used on phones more than anywhere else.
         context = browser.new_context(viewport={"width": 390, "height": 844})
         yield context.new_page()

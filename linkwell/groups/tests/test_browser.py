@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from linkwell.conftest import login
+from linkwell.conftest import launch_chromium, login
 from linkwell.groups import services
 from linkwell.groups.models import GroupSession, PollResponse
 from linkwell.groups.tokens import POLL_SALT, make_token
@@ -14,14 +14,6 @@ from .factories import consenting_person, make_programme, make_session
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -56,7 +48,7 @@ def test_poll_answered_on_a_phone_from_the_link(world, live_server):
         "groups_public:poll", args=[make_token(booking_uuid=booking.uuid, salt=POLL_SALT)]
     )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         page = context.new_page()
         page.goto(link)
@@ -94,7 +86,7 @@ def test_provider_fills_in_the_register_on_a_phone(world, live_server):
     session, (came, missed) = started_session_with(world, "Bea", "Cal")
     cookie = login(world.provider).cookies["sessionid"].value
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
         page = context.new_page()

@@ -14,7 +14,7 @@ from playwright import sync_api
 
 from linkwell.accounts.models import OrganisationKind, Role
 from linkwell.accounts.tests.factories import OrganisationFactory, TeamFactory, UserFactory
-from linkwell.conftest import PASSWORD
+from linkwell.conftest import PASSWORD, launch_chromium
 from linkwell.referrals.forms import SELF_REFERRAL_MIN_SECONDS
 from linkwell.referrals.models import Referral, ReferralSource
 
@@ -22,28 +22,14 @@ from linkwell.referrals.models import Referral, ReferralSource
 # one unless told it is safe (the test makes no async calls of its own).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path("/tmp/lw-shots")  # noqa: S108  # screenshots for people to look at, not secrets
 NHS_BLUE = "rgb(0, 94, 184)"
 
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM} (make browser).")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 

@@ -3,21 +3,12 @@ import os
 import pytest
 from django.utils import timezone
 
-from linkwell.conftest import login
+from linkwell.conftest import launch_chromium, login
 from linkwell.volunteers import services
 
 from .helpers import consenting_person, ready_volunteer
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
@@ -35,7 +26,7 @@ def test_volunteer_page_at_a_phone_viewport(world, live_server):
     )
     session_cookie = login(world.volunteer).cookies["sessionid"].value
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
         context.add_cookies(
             [{"name": "sessionid", "value": session_cookie, "url": live_server.url}]
